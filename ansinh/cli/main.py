@@ -1,0 +1,35 @@
+"""The ``ansinh`` command. Each domain adds its own sub-commands here."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from ansinh.core.db import get_engine
+
+app = typer.Typer(help="ansinh — provincial social security information system", no_args_is_help=True)
+db_app = typer.Typer(help="Operational database", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema and load reference data (provinces)."""
+    from ansinh.core.migrate import upgrade
+
+    engine = get_engine()
+    upgrade(engine)
+    console.print(f"[green]Database ready[/green]: {engine.url.render_as_string(hide_password=True)}")
+
+
+def _register_domains() -> None:
+    """Attach each domain's commands (imported here so that ``ansinh --help`` stays fast)."""
+    from ansinh.registry.cli import register as register_registry
+    from ansinh.synth.cli import register as register_synth
+
+    register_registry(app)
+    register_synth(app)
+
+
+_register_domains()
