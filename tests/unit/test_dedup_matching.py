@@ -130,7 +130,10 @@ def test_twins_are_not_candidates() -> None:
     ]
     assert pairs_of(*twins, min_score=0) == {}
     # Twins named An and Anh are one edit apart; their different IDs keep them below the threshold.
-    an_anh = [person(1, "042088001234", household=7), person(2, "042088507711", "Nguyễn Văn Anh", household=7)]
+    an_anh = [
+        person(1, "042088001234", household=7),
+        person(2, "042088507711", "Nguyễn Văn Anh", household=7),
+    ]
     assert pairs_of(*an_anh) == {}
     assert pairs_of(*an_anh, min_score=0) == {
         (1, 2): "different_personal_id,name_one_typo,same_birth_date,same_gender,same_commune,same_household"
@@ -161,7 +164,9 @@ def test_scores_follow_the_documented_weights() -> None:
 
 
 def test_score_is_clipped_to_100() -> None:
-    assert score_of(["same_personal_id", "same_name", "same_birth_date", "same_gender", "same_household"]) == 100
+    assert (
+        score_of(["same_personal_id", "same_name", "same_birth_date", "same_gender", "same_household"]) == 100
+    )
 
 
 def test_placeholder_personal_id_shared_by_many_forms_no_pairs() -> None:
