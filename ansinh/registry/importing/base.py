@@ -1,0 +1,193 @@
+"""Shared shapes of an import: column specs, row errors as data, the per-kind importer contract.
+
+Errors are values (beancount style): a row collects every problem it has, so one bad cell never
+hides the others, and the service decides afterwards whether anything is written.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from ansinh.core.text import name_key
+from ansinh.registry.importing import fields
+
+R = TypeVar("R")
+
+#: ``progress(stage, done, total)``: stages are "reading", "validating", "writing".
+Progress = Callable[[str, int, int], None]
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (wrong encoding, damaged .xlsx, missing columns)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One importable column: its English name and the headings accepted for it (any case,
+    with or without diacritics)."""
+
+    name: str
+    headings: tuple[str, ...] = ()
+    required: bool = False
+
+    def heading_keys(self) -> set[str]:
+        return {name_key(h) for h in (self.name, self.name.replace("_", " "), *self.headings)}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: the row number as the user sees it in the file, the column heading as written
+    in the file, the offending value and the reason."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class Item(Generic[R]):
+    """One data row on its way through validation and writing."""
+
+    row: int
+    original: list[str]
+    cells: dict[str, str]
+    record: R | None = None
+    errors: list[RowError] = field(default_factory=list)
+    #: "inserted", "updated" or "unchanged" once written.
+    outcome: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.record is not None and not self.errors
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or would have done)."""
+
+    kind: str
+    filename: str
+    sha256: str
+    rows_total: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    #: Headings in the file that match no column (ignored).
+    ignored_headings: list[str] = field(default_factory=list)
+    #: Set when this exact file was imported before: nothing was done.
+    already_imported_at: datetime | None = None
+    written: bool = False
+    errors_path: Path | None = None
+    quarantine_path: Path | None = None
+
+    @property
+    def rejected(self) -> bool:
+        """True when errors stopped the whole import (all-or-nothing)."""
+        return bool(self.errors) and not self.written
+
+
+class RowReader:
+    """Typed access to one row's cells; every failure becomes a :class:`RowError` on the item."""
+
+    def __init__(self, item: Item[Any], headings: dict[str, str]) -> None:
+        self.item = item
+        self.headings = headings
+
+    def raw(self, column: str) -> str:
+        return self.item.cells.get(column, "")
+
+    def error(self, column: str, reason: str, value: str | None = None) -> None:
+        self.item.errors.append(
+            RowError(self.item.row, self.headings.get(column, column),
+                     self.raw(column) if value is None else value, reason)
+        )
+
+    def _get(self, column: str, required: bool) -> str | None:
+        value = self.raw(column)
+        if not value:
+            if required:
+                self.error(column, "required")
+            return None
+        return value
+
+    def text(self, column: str, *, required: bool = False, max_len: int | None = None) -> str | None:
+        value = self._get(column, required)
+        if value is None:
+            return None
+        value = fields.clean_text(value)
+        if max_len is not None and len(value) > max_len:
+            self.error(column, f"longer than {max_len} characters")
+            return None
+        return value
+
+    def parse(self, column: str, parser: Callable[[str], fields.T], *, required: bool = False
+              ) -> fields.T | None:
+        value = self._get(column, required)
+        if value is None:
+            return None
+        try:
+            return parser(value)
+        except ValueError as exc:
+            self.error(column, str(exc))
+            return None
+
+    def date(self, column: str, *, required: bool = False) -> date | None:
+        return self.parse(column, fields.parse_date, required=required)
+
+
+class Importer(ABC, Generic[R]):
+    """One kind of file. Subclasses are instantiated per import (they keep per-import state)."""
+
+    kind: str
+    columns: tuple[Column, ...]
+    #: column → (table column it must exist in, reason with {value}); checked in bulk by the
+    #: service for every row, even rows with other errors, so that no problem hides another.
+    references: ClassVar[dict[str, tuple[Any, str]]] = {}
+
+    def __init__(self, *, today: date | None = None) -> None:
+        self.today = today or date.today()
+        #: Written into audit details: which import made a change.
+        self.source = self.kind
+        self.headings: dict[str, str] = {c.name: c.name for c in self.columns}
+
+    def check_columns(self, present: set[str]) -> list[str]:
+        """File-level problems with the set of columns present (beyond ``required``)."""
+        return []
+
+    @abstractmethod
+    def parse(self, row: RowReader) -> R | None:
+        """Pure: turn one row into a record, or record its errors and return None."""
+
+    @abstractmethod
+    def key(self, record: R) -> Hashable:
+        """The natural key inside one file: two rows with the same key are duplicates."""
+
+    def describe_key(self, record: R) -> tuple[str, str]:
+        """(column, value) to name in a duplicate-row error."""
+        return "", ""
+
+    def check_file(self, items: Sequence[Item[R]]) -> None:
+        """Cross-row checks within the file (after duplicates); default none."""
+
+    @abstractmethod
+    def resolve(self, session: Session, items: Sequence[Item[R]]) -> None:
+        """Check references against the database in bulk and plan the writes; adds row errors."""
+
+    @abstractmethod
+    def apply(self, session: Session, items: Sequence[Item[R]], actor: str) -> None:
+        """Write the valid items (already resolved) and set each one's ``outcome``."""
+
+    # helpers for subclasses
+    def error(self, item: Item[R], column: str, reason: str, value: str | None = None) -> None:
+        item.errors.append(RowError(item.row, self.headings.get(column, column),
+                                    item.cells.get(column, "") if value is None else value, reason))

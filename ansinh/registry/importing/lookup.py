@@ -1,0 +1,84 @@
+"""Bulk look-ups for imports: one query per thousand keys, never one per row.
+
+>>> chunks([1, 2, 3], 2)
+[[1, 2], [3]]
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from ansinh.registry.models import Person
+
+K = TypeVar("K")
+CHUNK = 1000  # far below SQLite's 32,766 bound parameters and PostgreSQL's 65,535
+
+
+def chunks(values: Sequence[K], size: int = CHUNK) -> list[list[K]]:
+    return [list(values[i:i + size]) for i in range(0, len(values), size)]
+
+
+def rows_where_in(session: Session, columns: Sequence[Any], key: InstrumentedAttribute[Any],
+                  values: Iterable[Any]) -> list[Row[Any]]:
+    """``SELECT columns WHERE key IN values``, chunked."""
+    wanted = sorted(set(values))
+    out: list[Row[Any]] = []
+    for part in chunks(wanted):
+        out.extend(session.execute(select(*columns).where(key.in_(part))).all())
+    return out
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """How a row names a person: SI number and/or personal ID."""
+
+    si_number: str | None
+    personal_id: str | None
+
+    def label(self) -> str:
+        return f"SI number {self.si_number}" if self.si_number else f"personal ID {self.personal_id}"
+
+
+class PersonIndex:
+    """Persons named by a file, fetched in bulk. :meth:`find` returns the stored row (as a dict with
+    id, si_number, personal_id and the ``extra`` columns) or an error reason.
+
+    The SI number wins when given; otherwise the personal ID must name exactly one live (unmerged)
+    record: two records with one personal ID are a de-duplication case, not something to guess.
+    """
+
+    def __init__(self, session: Session, refs: Iterable[PersonRef],
+                 extra: Sequence[InstrumentedAttribute[Any]] = ()) -> None:
+        refs = list(refs)
+        cols = (Person.id, Person.si_number, Person.personal_id, Person.merged_into_id, *extra)
+        self.by_si: dict[str, dict[str, Any]] = {
+            r.si_number: r._asdict() for r in rows_where_in(
+                session, cols, Person.si_number, {x.si_number for x in refs if x.si_number})}
+        self.by_pid: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        pids = {x.personal_id for x in refs if x.personal_id}
+        for r in rows_where_in(session, cols, Person.personal_id, pids):
+            if r.merged_into_id is None:
+                self.by_pid[r.personal_id].append(r._asdict())
+
+    def find(self, ref: PersonRef) -> tuple[dict[str, Any] | None, str]:
+        """(stored person, "") or (None, reason)."""
+        if ref.si_number:
+            found = self.by_si.get(ref.si_number)
+            if found is None:
+                return None, f"no person with SI number {ref.si_number}"
+            if ref.personal_id and found["personal_id"] and found["personal_id"] != ref.personal_id:
+                return None, "the personal ID does not match the one stored for this SI number"
+            return found, ""
+        matches = self.by_pid.get(ref.personal_id or "", [])
+        if not matches:
+            return None, "no person with this personal ID"
+        if len(matches) > 1:
+            return None, (f"{len(matches)} persons have this personal ID; give the SI number to say "
+                          "which (or merge them first)")
+        return matches[0], ""
