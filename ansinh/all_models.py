@@ -2,3 +2,4 @@
 
 from ansinh.core import audit  # noqa: F401
 from ansinh.registry import models as registry_models  # noqa: F401
+from ansinh.core import auth_models  # noqa: F401

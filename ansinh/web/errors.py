@@ -1,0 +1,11 @@
+"""Refusals raised by dependencies and routes, turned into pages (HTML) or JSON (under ``/api``)."""
+
+from __future__ import annotations
+
+
+class SignInRequired(Exception):
+    """No valid session or token: pages redirect to the sign-in page, the API answers 401."""
+
+
+class Forbidden(Exception):
+    """Signed in, but the role lacks the permission (403). Out-of-area records are 404, not this."""
