@@ -108,7 +108,8 @@ def _flag_duplicates(importer: Importer[Any], items: Sequence[Item[Any]]) -> Non
         key = importer.key(item.record)
         if key in seen:
             column, value = importer.describe_key(item.record)
-            importer.error(item, column, f"duplicate: same {column} as row {seen[key]}", value)
+            heading = importer.headings.get(column, column)
+            importer.error(item, column, f"duplicate of row {seen[key]} (same {heading})", value)
         else:
             seen[key] = item.row
 
