@@ -133,6 +133,19 @@ def _id_typos(rng: np.random.Generator, ids: np.ndarray) -> np.ndarray:
     return _from_digits(digits)
 
 
+def _date_typos(days: np.ndarray) -> np.ndarray:
+    """Day and month swapped when both are ≤ 12 and differ, else the day's last digit off by one."""
+    dates = days.astype("datetime64[D]")
+    months = dates.astype("datetime64[M]")
+    day = (dates - months.astype("datetime64[D]")).astype(np.int64) + 1
+    month = months.astype(np.int64) % 12 + 1
+    year_start = dates.astype("datetime64[Y]").astype("datetime64[M]")
+    swapped = (year_start + (day - 1)).astype("datetime64[D]") + (month - 1)
+    shifted = dates + np.where((day == 1) | (day % 10 == 0), 1, -1)
+    swap = (day <= 12) & (day != month)
+    return np.where(swap, swapped, shifted).astype(np.int64)
+
+
 def _name_typos(rng: np.random.Generator, full: list[str]) -> list[str]:
     """One character added (last letter doubled) or dropped at the end of the given name."""
     double = rng.random(len(full)) < 0.5
@@ -178,10 +191,10 @@ def generate(n: int, seed: int) -> tuple[pa.Table, pa.Table]:
     dup_pid[k_name_dob] = rng.integers(10**8, 10**9, k_name_dob.sum())
     dup_commune[k_name_dob] = np.where(rng.random(k_name_dob.sum()) < 0.7, commune[source[k_name_dob]],
                                        dup_commune[k_name_dob])  # fmt: skip
-    # kind 3: a typed ID; one in five also has the day of birth mistyped
+    # kind 3: a typed ID; one in five also has the birth date mistyped
     dup_pid[k_pid_typo] = _id_typos(rng, pid[source[k_pid_typo]])
     wrong_day = k_pid_typo & (rng.random(planted) < 0.2)
-    dup_days[wrong_day] += rng.integers(1, 28, wrong_day.sum())
+    dup_days[wrong_day] = _date_typos(dup_days[wrong_day])
     # kind 4: a name typo, either under the same ID or with no ID in the same commune
     dup_full[k_name_typo] = _name_typos(rng, list(full.take(source[k_name_typo]).to_pylist()))
     no_id = k_name_typo & (rng.random(planted) < 0.5)

@@ -71,8 +71,16 @@ def test_same_personal_id_under_two_records_scores_highest() -> None:
 
 
 def test_same_name_without_diacritics_and_no_personal_id() -> None:
-    found = pairs_of(person(1, PID), person(2, None, "Nguyen Van An", commune="42002"))
-    assert found == {(1, 2): "same_name_unaccented,same_birth_date,same_gender"}
+    found = pairs_of(person(1, PID), person(2, None, "Nguyen Van An"))
+    assert found == {(1, 2): "same_name_unaccented,same_birth_date,same_gender,same_commune"}
+
+
+def test_name_and_birth_date_alone_stay_below_the_threshold() -> None:
+    # Namesakes born the same day are common in a province of a million: a place must agree too.
+    people = (person(1, PID), person(2, None, commune="42002"))
+    assert pairs_of(*people) == {}
+    assert pairs_of(*people, min_score=0) == {(1, 2): "same_name,same_birth_date,same_gender"}
+    assert score_of(["same_name", "same_birth_date", "same_gender"]) == DEFAULT_MIN_SCORE - 1
 
 
 def test_legacy_cmnd_is_not_counted_against() -> None:
@@ -94,8 +102,15 @@ def test_personal_id_typo_is_near(typo: str) -> None:
     assert found == {(1, 2): "near_personal_id,same_name,same_birth_date,same_gender"}
 
 
-def test_personal_id_typo_found_through_name_when_birth_date_differs() -> None:
-    found = pairs_of(person(1, PID), person(2, "042088001243", birth_date=date(1988, 1, 5)))
+@pytest.mark.parametrize("typo", [date(1988, 1, 5), date(1988, 5, 11), date(1998, 5, 1)])
+def test_personal_id_typo_with_birth_date_typo(typo: date) -> None:
+    # day and month swapped, or one digit of DDMMYYYY wrong: found through the name (block 3)
+    found = pairs_of(person(1, PID), person(2, "042088001243", birth_date=typo))
+    assert found == {(1, 2): "near_personal_id,same_name,near_birth_date,same_gender,same_commune"}
+
+
+def test_personal_id_typo_with_another_birth_date() -> None:
+    found = pairs_of(person(1, PID), person(2, "042088001243", birth_date=date(1988, 9, 23)))
     assert found == {(1, 2): "near_personal_id,same_name,different_birth_date,same_gender,same_commune"}
 
 
@@ -164,9 +179,16 @@ def test_scores_follow_the_documented_weights() -> None:
 
 
 def test_score_is_clipped_to_100() -> None:
-    assert (
-        score_of(["same_personal_id", "same_name", "same_birth_date", "same_gender", "same_household"]) == 100
-    )
+    everything = [
+        "same_personal_id",
+        "same_name",
+        "same_birth_date",
+        "same_gender",
+        "same_commune",
+        "same_household",
+    ]
+    assert sum(WEIGHTS[e] for e in everything) > 100
+    assert score_of(everything) == 100
 
 
 def test_placeholder_personal_id_shared_by_many_forms_no_pairs() -> None:
@@ -179,8 +201,9 @@ def test_placeholder_personal_id_shared_by_many_forms_no_pairs() -> None:
 
 def test_bands() -> None:
     assert band(100) == "very likely"
-    assert band(80) == "very likely"
-    assert band(65) == "likely"
+    assert band(75) == "very likely"
+    assert band(74) == "likely"
+    assert band(55) == "likely"
     assert band(45) == "possible"
     assert band(44.9) == "unlikely"
 

@@ -44,22 +44,27 @@ PERSON_COLUMNS = (
 )
 
 #: Points each piece of evidence adds (or removes). The score is their sum, clipped to 0–100.
+#:
 #: Why these numbers: the personal ID is issued once per human by the national population database,
-#: so agreement is the strongest evidence and disagreement of two well-formed IDs counts against;
-#: a one-digit difference is a typical typing mistake but also happens by chance among the ~6,000
-#: people of one birth year and place, so it needs the name or birth date to agree. Names are
-#: concentrated in Vietnam (Nguyễn ≈ 38 %, a few dozen given names), so a name alone is weak;
-#: the birth date narrows it ~25,000-fold. Commune and household are supporting evidence only.
+#: so agreement is the strongest evidence and two well-formed IDs that disagree count against
+#: (twins, namesakes). A one-digit difference is a typical typing mistake, but also happens by chance
+#: among the ~6,000 people of one birth year and place, so it needs the name or birth date to agree.
+#: Names are concentrated in Vietnam (Nguyễn ≈ 38 %, "Văn"/"Thị", a few dozen given names), so name,
+#: birth date and gender without any ID evidence score 44, just below the threshold: across a
+#: province of a million people such coincidences outnumber true duplicates (measured with
+#: bench/bench_dedup.py); the same commune or household lifts them to 49. A birth date one digit
+#: apart, or with day and month swapped, is a typing mistake, not a disagreement.
 WEIGHTS: Mapping[str, float] = {
     "same_personal_id": 50,
-    "near_personal_id": 30,
-    "different_personal_id": -10,
-    "same_name": 30,
-    "same_name_unaccented": 28,
+    "near_personal_id": 35,
+    "different_personal_id": -20,
+    "same_name": 24,
+    "same_name_unaccented": 22,
     "name_one_typo": 20,
-    "different_name": -15,
+    "different_name": -20,
     "same_birth_date": 15,
-    "different_birth_date": -10,
+    "near_birth_date": 5,
+    "different_birth_date": -15,
     "same_gender": 5,
     "different_gender": -15,
     "same_commune": 5,
@@ -71,9 +76,9 @@ DEFAULT_MIN_SCORE = 45.0
 
 #: Score bands shown to the reviewer, highest first: (lower bound, label, what to do).
 BANDS: tuple[tuple[float, str, str], ...] = (
-    (80, "very likely", "same ID (or an ID typo) and same name and birth date: check the two files, merge"),
-    (60, "likely", "one identifier agrees, something else differs: check against the population database"),
-    (45, "possible", "no ID evidence, or IDs that disagree: ask the person or employer before merging"),
+    (75, "very likely", "same ID (or an ID typo), same name and birth date: check the two files, merge"),
+    (55, "likely", "one identifier agrees, something else differs: check against the population database"),
+    (45, "possible", "no ID evidence, only name, birth date and place: ask the person before merging"),
     (0, "unlikely", "not listed"),
 )
 
@@ -225,7 +230,7 @@ def _score_sql() -> str:
     evidence = {
         "e_pid": ["same_personal_id", "near_personal_id", "different_personal_id"],
         "e_name": ["same_name", "same_name_unaccented", "name_one_typo", "different_name"],
-        "e_birth": ["same_birth_date", "different_birth_date"],
+        "e_birth": ["same_birth_date", "near_birth_date", "different_birth_date"],
         "e_gender": ["same_gender", "different_gender"],
         "e_commune": ["same_commune"],
         "e_household": ["same_household"],
@@ -247,6 +252,10 @@ def _score_sql() -> str:
                           AND damerau_levenshtein(a.name_key, b.name_key) = 1 THEN 'name_one_typo'
                      ELSE 'different_name' END AS e_name,
                 CASE WHEN a.birth_date = b.birth_date THEN 'same_birth_date'
+                     WHEN hamming(strftime(a.birth_date, '%Y%m%d'), strftime(b.birth_date, '%Y%m%d')) = 1
+                       OR (month(a.birth_date) = day(b.birth_date) AND day(a.birth_date) = month(b.birth_date)
+                           AND year(a.birth_date) = year(b.birth_date))
+                          THEN 'near_birth_date'
                      ELSE 'different_birth_date' END AS e_birth,
                 CASE WHEN a.gender = b.gender THEN 'same_gender' ELSE 'different_gender' END AS e_gender,
                 CASE WHEN a.commune_code = b.commune_code THEN 'same_commune' END AS e_commune,
