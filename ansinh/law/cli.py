@@ -22,7 +22,11 @@ from ansinh.law.calculators.base import jsonable
 from ansinh.law.parameters import ParameterNotInForce, UnknownParameter, get_parameters
 
 law_app = typer.Typer(help="Legislation as data: parameters and their history", no_args_is_help=True)
-console = Console()
+
+
+def _console() -> Console:
+    """A console made at call time, so that the terminal width (COLUMNS) in force is used."""
+    return Console()
 
 
 def _show_value(value: Any) -> str:
@@ -38,6 +42,7 @@ def _show_value(value: Any) -> str:
 def list_parameters() -> None:
     """List every parameter with its unit and the value in force today."""
     params = get_parameters()
+    console = _console()
     table = Table(title="Parameters (tham số)")
     for column in ("name", "unit", "shape", "file", "description"):
         table.add_column(column)
@@ -54,6 +59,7 @@ def show(
 ) -> None:
     """Print a parameter, its history and (with --at) the value in force on a date."""
     params = get_parameters()
+    console = _console()
     try:
         parameter = params.parameter(name)
     except UnknownParameter as error:
