@@ -35,6 +35,10 @@ def adbc_connection(engine: Engine) -> Iterator[Any]:
         import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
         conn = sqlite_dbapi.connect(target)
+        with conn.cursor() as cur:
+            # A large page cache keeps unique-index inserts (random SI numbers) off the disk.
+            cur.execute("PRAGMA cache_size=-524288")
+            cur.execute("PRAGMA busy_timeout=30000")
     else:
         import adbc_driver_postgresql.dbapi as pg_dbapi
 
@@ -88,7 +92,8 @@ def _dates_as_text(data: pa.Table) -> pa.Table:
     """SQLAlchemy reads SQLite dates as ISO text; write them the same way."""
     for i, field in enumerate(data.schema):
         if pa.types.is_date(field.type):
-            data = data.set_column(i, field.name, pc.strftime(data[field.name], format="%Y-%m-%d"))
+            # A cast gives the same ISO text as strftime, ten times faster.
+            data = data.set_column(i, field.name, pc.cast(data[field.name], pa.string()))
         elif pa.types.is_timestamp(field.type):
             data = data.set_column(
                 i, field.name, pc.strftime(data[field.name], format="%Y-%m-%d %H:%M:%S.%f")

@@ -139,7 +139,8 @@ class Person(Base):
     __tablename__ = "persons"
     __table_args__ = (
         CheckConstraint(_in("gender", GENDERS), name="gender"),
-        Index("ix_persons_name_key", "name_key"),
+        # Serves the name-prefix search in result order (name, birth date, id) without a sort.
+        Index("ix_persons_name_key", "name_key", "birth_date", "id"),
         Index("ix_persons_personal_id", "personal_id"),
     )
 

@@ -8,7 +8,7 @@ import numpy as np
 from ansinh.law.parameters import get_parameters
 from ansinh.synth.calendar import to_date
 from ansinh.synth.context import SynthContext
-from ansinh.synth.households_poverty import NEAR_POOR, POOR, person_status
+from ansinh.synth.households_poverty import NEAR_POOR, POOR
 from ansinh.synth.population import death_month
 
 MONTHLY_STOP_RATE = 0.018
@@ -31,12 +31,15 @@ def generate_voluntary(ctx: SynthContext) -> dict[str, np.ndarray]:
     person, start, end = candidates[keep], start[keep], end[keep]
     end = np.where(end >= cfg.end_month, cfg.end_month + 1000, end)
     # Income: most choose the minimum (the rural poverty line); others a multiple, to 50,000 đồng.
-    floor = np.array([params.value("rural_poverty_line", to_date(int(max(m, cfg.start_month)))) for m in start])
+    price_month = np.maximum(start, cfg.start_month)
+    floor = np.zeros(len(start), dtype=np.int64)
+    for m in np.unique(price_month):
+        floor[price_month == m] = params.value("rural_poverty_line", to_date(int(m)))
     multiple = np.where(rng.random(len(person)) < 0.6, 1.0, rng.lognormal(0.6, 0.45, len(person)))
     income = np.maximum(np.round(floor * multiple / 50_000).astype(np.int64) * 50_000, floor)
     year_index = np.clip(np.maximum(start, cfg.start_month) // 12 - cfg.start_month // 12, 0,
                          len(ctx.arrays["poverty_years"]) - 1)
-    poverty = np.array([person_status(ctx, int(i))[p] for i, p in zip(year_index, person, strict=True)])
+    poverty = ctx.arrays["poverty_status"][year_index, ctx.arrays["person_hh"][person]]
     group = np.where(poverty == POOR, "poor", np.where(poverty == NEAR_POOR, "near_poor", np.where(
         ctx.arrays["person_ethnic_minority"][person], "ethnic_minority", "other")))
     return {"person": person, "start": start, "end": end, "income": income, "group": group}
