@@ -35,6 +35,9 @@ from ansinh.registry.models import Commune, CommuneSuccession, Province
 
 _SEPARATORS = re.compile(r"[;,\s]+")
 
+# parsers built once: building a label table per row costs more than the row
+COMMUNE_KIND = fields.choice(fields.COMMUNE_KIND_LABELS, "commune kind")
+
 
 @dataclass
 class CommuneRecord:
@@ -75,7 +78,7 @@ class AreasImporter(Importer[CommuneRecord]):
     def parse(self, row: RowReader) -> CommuneRecord | None:
         code = row.parse("commune_code", fields.digits(5, "commune code"), required=True)
         name = row.text("name", required=True, max_len=64)
-        kind = row.parse("kind", fields.choice(fields.COMMUNE_KIND_LABELS, "commune kind"), required=True)
+        kind = row.parse("kind", COMMUNE_KIND, required=True)
         province = row.parse("province_code", fields.digits(2, "province code"), required=True)
         valid_from = row.date("valid_from") or MERGER_DATE
         region = row.parse("wage_region", fields.wage_region)

@@ -39,6 +39,10 @@ from ansinh.registry.models import Commune, Employer, EmployerRegion, EmployerSt
 
 DAY = timedelta(days=1)
 
+# parsers built once: building a label table per row costs more than the row
+EMPLOYER_KIND = fields.choice(fields.EMPLOYER_KIND_LABELS, "employer kind")
+EMPLOYER_STATUS = fields.choice(fields.EMPLOYER_STATUS_LABELS, "status")
+
 
 @dataclass
 class EmployerRecord:
@@ -86,7 +90,7 @@ class EmployersImporter(Importer[EmployerRecord]):
     def parse(self, row: RowReader) -> EmployerRecord | None:
         tax_code = row.parse("tax_code", fields.tax_code, required=True)
         name = row.text("name", required=True, max_len=200)
-        kind = row.parse("kind", fields.choice(fields.EMPLOYER_KIND_LABELS, "employer kind"), required=True)
+        kind = row.parse("kind", EMPLOYER_KIND, required=True)
         commune = row.parse("commune_code", fields.digits(5, "commune code"), required=True)
         sector = row.parse("sector", fields.sector, required=True)
         registered = row.date("registered_on")
@@ -94,7 +98,7 @@ class EmployersImporter(Importer[EmployerRecord]):
             row.error("registered_on", "registration date is in the future")
         region = row.parse("region", fields.wage_region)
         region_from = row.date("region_valid_from")
-        status = row.parse("status", fields.choice(fields.EMPLOYER_STATUS_LABELS, "status"))
+        status = row.parse("status", EMPLOYER_STATUS)
         status_from = row.date("status_valid_from")
         for value_col, date_col in (("region", "region_valid_from"), ("status", "status_valid_from")):
             if bool(row.raw(value_col)) != bool(row.raw(date_col)):

@@ -37,6 +37,9 @@ from ansinh.registry.importing.persons import PERSON_ID_COLUMNS, RELATION
 from ansinh.registry.importing.writing import audit_change, bulk_insert, bulk_update, diff
 from ansinh.registry.models import Commune, Household, HouseholdPoverty, Person
 
+# parsers built once: building a label table per row costs more than the row
+POVERTY = fields.choice(fields.POVERTY_LABELS, "poverty status")
+
 
 @dataclass
 class HouseholdRow:
@@ -79,7 +82,7 @@ class HouseholdsImporter(Importer[HouseholdRow]):
         if relation and not has_member:
             row.error("relation_to_head", "a relation needs a member (personal ID or SI number)")
         year = row.parse("poverty_year", fields.int_range(2000, self.today.year + 1, "year"))
-        status = row.parse("poverty_status", fields.choice(fields.POVERTY_LABELS, "poverty status"))
+        status = row.parse("poverty_status", POVERTY)
         if bool(row.raw("poverty_year")) != bool(row.raw("poverty_status")):
             missing = "poverty_status" if row.raw("poverty_year") else "poverty_year"
             row.error(missing, "give the poverty year and status together")

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
@@ -49,6 +49,10 @@ SCHEME_COLUMNS = {
     "hi_group": ("hi",), "hi_benefit_level": ("hi",), "hi_facility": ("hi",), "hi_card_number": ("hi",),
 }
 _GROUP = re.compile(r"^[A-Z]{2}$")
+
+# parsers built once: building a label table per row costs more than the row
+SCHEME = fields.choice(fields.SCHEME_LABELS, "scheme")
+SUPPORT_GROUP = fields.choice(fields.SUPPORT_GROUP_LABELS, "support group")
 
 
 @dataclass
@@ -112,7 +116,7 @@ class ParticipationImporter(Importer[ParticipationRecord]):
         si_number = row.parse("si_number", fields.si_number)
         if not row.raw("personal_id") and not row.raw("si_number"):
             row.error("personal_id", "give the personal ID or the SI number")
-        scheme = row.parse("scheme", fields.choice(fields.SCHEME_LABELS, "scheme"), required=True)
+        scheme = row.parse("scheme", SCHEME, required=True)
         start = row.date("valid_from", required=True)
         end = row.date("valid_to")
         if start and end and end < start:
@@ -125,7 +129,7 @@ class ParticipationImporter(Importer[ParticipationRecord]):
         tax_code = row.parse("employer_tax_code", fields.tax_code, required=need in ("si", "ui"))
         salary = row.parse("salary", fields.parse_amount, required=need in ("si", "ui"))
         income = row.parse("income", fields.parse_amount, required=need == "vsi")
-        support = row.parse("support_group", fields.choice(fields.SUPPORT_GROUP_LABELS, "support group"))
+        support = row.parse("support_group", SUPPORT_GROUP)
         card = row.parse("hi_card_number", _hi_card)
         group = row.parse("hi_group", _hi_group)
         level = row.parse("hi_benefit_level", fields.int_range(1, 5, "benefit level"))
@@ -187,7 +191,7 @@ class ParticipationImporter(Importer[ParticipationRecord]):
             person = found.get(item.row)
             if person is None:
                 continue
-            wanted = {k: v for k, v in asdict(rec).items() if k in _COMPARED}
+            wanted = {k: v for k, v in vars(rec).items() if k in _COMPARED}
             wanted["employer_id"] = employers.get(rec.employer_tax_code or "")
             self.plan[item.row] = (stored.get((person["id"], rec.scheme, rec.valid_from)),
                                    {"person_id": person["id"], "scheme": rec.scheme,

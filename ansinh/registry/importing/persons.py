@@ -25,7 +25,7 @@ Example (CSV, UTF-8)::
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
@@ -44,6 +44,9 @@ PERSON_ID_COLUMNS = (
     Column("personal_id", ("Số định danh", "Số định danh cá nhân", "Số CCCD", "CCCD", "Số CCCD/CC")),
     Column("si_number", ("Mã số BHXH", "Mã BHXH", "Số sổ BHXH")),
 )
+
+# parsers built once: building a label table per row costs more than the row
+GENDER = fields.choice(fields.GENDER_LABELS, "gender")
 
 
 @dataclass
@@ -103,7 +106,7 @@ class PersonsImporter(Importer[PersonRecord]):
         si_number = row.parse("si_number", fields.si_number)
         full_name = row.text("full_name", required=True, max_len=100)
         birth = row.date("birth_date", required=True)
-        gender = row.parse("gender", fields.choice(fields.GENDER_LABELS, "gender"), required=True)
+        gender = row.parse("gender", GENDER, required=True)
         personal_id = parse_personal_id(row, birth, gender)
         if not row.raw("personal_id") and not row.raw("si_number"):
             row.error("personal_id", "give the personal ID or the SI number")
@@ -180,7 +183,7 @@ class PersonsImporter(Importer[PersonRecord]):
                     self.error(item, "personal_id" if not rec.si_number else "si_number",
                                f"same person as row {claimed[target['id']]}")
                 claimed[target["id"]] = item.row
-            wanted = {k: v for k, v in asdict(rec).items() if k != "household_code"}
+            wanted = {k: v for k, v in vars(rec).items() if k != "household_code"}
             wanted["household_id"] = household_id
             self.plan[item.row] = (target, wanted)
 
