@@ -33,8 +33,10 @@ async def run_calculator(name: str, request: Request) -> JSONResponse:
     try:
         payload = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return JSONResponse(CalculationError("invalid_json", None, f"body is not valid JSON: {exc}").to_json(),
-                            status_code=400)
+        return JSONResponse(
+            CalculationError("invalid_json", None, f"body is not valid JSON: {exc}").to_json(),
+            status_code=400,
+        )
     try:
         return JSONResponse(calculate(name, payload))
     except CalculationError as error:

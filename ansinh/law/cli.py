@@ -55,7 +55,9 @@ def list_parameters() -> None:
 @law_app.command("show")
 def show(
     name: Annotated[str, typer.Argument(help="Parameter name, e.g. reference_level")],
-    at: Annotated[str | None, typer.Option("--at", help="Date YYYY-MM-DD: show the value in force then")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Date YYYY-MM-DD: show the value in force then")
+    ] = None,
 ) -> None:
     """Print a parameter, its history and (with --at) the value in force on a date."""
     params = get_parameters()
@@ -65,7 +67,9 @@ def show(
     except UnknownParameter as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
-    console.print(f"[bold]{parameter.name}[/bold] ({parameter.unit}, {parameter.shape}) — {parameter.source_file}")
+    console.print(
+        f"[bold]{parameter.name}[/bold] ({parameter.unit}, {parameter.shape}) — {parameter.source_file}"
+    )
     console.print(parameter.description)
     if parameter.description_vi:
         console.print(f"[italic]{parameter.description_vi}[/italic]")
@@ -75,8 +79,13 @@ def show(
     for column in ("valid_from", "value", "legal_basis", "confidence", "note"):
         table.add_column(column)
     for entry in parameter.values:
-        table.add_row(entry.valid_from.isoformat(), _show_value(entry.value), entry.legal_basis, entry.confidence,
-                      entry.note or "")
+        table.add_row(
+            entry.valid_from.isoformat(),
+            _show_value(entry.value),
+            entry.legal_basis,
+            entry.confidence,
+            entry.note or "",
+        )
     console.print(table)
     if at is not None:
         try:
@@ -89,8 +98,10 @@ def show(
         except ParameterNotInForce as error:
             console.print(f"[red]{error}[/red]")
             raise typer.Exit(2) from None
-        console.print(f"In force on {day.isoformat()}: [bold]{_show_value(entry.value)}[/bold] "
-                      f"(from {entry.valid_from.isoformat()}; {entry.legal_basis})")
+        console.print(
+            f"In force on {day.isoformat()}: [bold]{_show_value(entry.value)}[/bold] "
+            f"(from {entry.valid_from.isoformat()}; {entry.legal_basis})"
+        )
 
 
 def _emit(body: dict[str, Any]) -> None:

@@ -35,7 +35,9 @@ class LawCaseFile(pytest.File):
         for index, case in enumerate(document["cases"]):
             unknown = set(case) - CASE_KEYS
             if unknown or "name" not in case or "legal_basis" not in case or "input" not in case:
-                raise ValueError(f"{self.path.name} case {index}: needs name, legal_basis, input; unknown {unknown}")
+                raise ValueError(
+                    f"{self.path.name} case {index}: needs name, legal_basis, input; unknown {unknown}"
+                )
             if ("output" in case) == ("error" in case):
                 raise ValueError(f"{self.path.name} case {case['name']!r}: give either output or error")
             yield LawCase.from_parent(self, name=case["name"], calculator=calculator, case=case)
@@ -96,8 +98,10 @@ class LawCase(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, LawCaseFailure):
-            return (f"{self.path.name}: {self.name}\n  legal basis: {self.case['legal_basis']}\n"
-                    f"  input: {self.case['input']}\n  " + str(excinfo.value).replace("\n", "\n  "))
+            return (
+                f"{self.path.name}: {self.name}\n  legal basis: {self.case['legal_basis']}\n"
+                f"  input: {self.case['input']}\n  " + str(excinfo.value).replace("\n", "\n  ")
+            )
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:

@@ -23,22 +23,27 @@ def test_contribution() -> None:
 
 
 def test_household_hi() -> None:
-    response = client.post("/api/v1/calc/household_hi", json={"period": "2026-07", "members": 2, "months": 12})
+    response = client.post(
+        "/api/v1/calc/household_hi", json={"period": "2026-07", "members": 2, "months": 12}
+    )
     assert response.status_code == 200
     assert response.json()["members"] == [1_366_200, 956_340]
 
 
 def test_invalid_input_is_400_with_error_body() -> None:
-    response = client.post("/api/v1/calc/voluntary",
-                           json={"period": "2026-01", "income": 1_000_000, "group": "poor", "months": 1})
+    response = client.post(
+        "/api/v1/calc/voluntary",
+        json={"period": "2026-01", "income": 1_000_000, "group": "poor", "months": 1},
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "below_minimum_income"
     assert response.json()["error"]["field"] == "income"
 
 
 def test_bad_json_is_400() -> None:
-    response = client.post("/api/v1/calc/voluntary", content=b"{oops",
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/v1/calc/voluntary", content=b"{oops", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_json"
 

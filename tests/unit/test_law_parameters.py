@@ -37,9 +37,17 @@ def test_real_parameters_load_and_have_the_shapes_others_rely_on() -> None:
     assert params.value("reference_level", date(2026, 3, 1)) == 2_340_000
     assert params.value("reference_level", date(2026, 7, 1)) == 2_530_000
     assert params.value("regional_minimum_wage", date(2025, 12, 31)) == {
-        1: 4_960_000, 2: 4_410_000, 3: 3_860_000, 4: 3_450_000}
+        1: 4_960_000,
+        2: 4_410_000,
+        3: 3_860_000,
+        4: 3_450_000,
+    }
     assert params.value("regional_minimum_wage", date(2026, 1, 1)) == {
-        1: 5_310_000, 2: 4_730_000, 3: 4_140_000, 4: 3_700_000}
+        1: 5_310_000,
+        2: 4_730_000,
+        3: 4_140_000,
+        4: 3_700_000,
+    }
     rate = params.value("si_rate_employer_retirement", date(2026, 1, 1))
     assert isinstance(rate, Decimal) and rate == Decimal("0.14")
     assert params.value("voluntary_support_rate", date(2025, 7, 1))["poor"] == Decimal("0.50")
@@ -88,20 +96,35 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
     ("text", "key", "message"),
     [
         (GOOD.replace("2026-07-01", "2023-07-01"), "reference_level.values.2023-07-01", "ascending"),
-        (GOOD.replace("value: 2_530_000", "value: 2530000.5"), "reference_level.values.2026-07-01.value",
-         "whole number"),
-        (GOOD.replace("value: 2_530_000", 'value: "2.53M"'), "reference_level.values.2026-07-01.value",
-         "whole number"),
-        (GOOD.replace(", legal_basis: Decree 73/2024", ""), "reference_level.values.2024-07-01.legal_basis",
-         "cites"),
+        (
+            GOOD.replace("value: 2_530_000", "value: 2530000.5"),
+            "reference_level.values.2026-07-01.value",
+            "whole number",
+        ),
+        (
+            GOOD.replace("value: 2_530_000", 'value: "2.53M"'),
+            "reference_level.values.2026-07-01.value",
+            "whole number",
+        ),
+        (
+            GOOD.replace(", legal_basis: Decree 73/2024", ""),
+            "reference_level.values.2024-07-01.legal_basis",
+            "cites",
+        ),
         (GOOD.replace("unit: dong", "unit: euro"), "reference_level.unit", "unknown unit"),
         (GOOD.replace("  description: Base salary\n", ""), "reference_level.description", "missing"),
-        (GOOD.replace("confidence: likely", "confidence: unsure"), "reference_level.values.2026-07-01.note",
-         "note"),
+        (
+            GOOD.replace("confidence: likely", "confidence: unsure"),
+            "reference_level.values.2026-07-01.note",
+            "note",
+        ),
         (GOOD.replace("value: 2_530_000", "value: null"), "reference_level.values.2026-07-01.value", "gap"),
         (GOOD.replace("2026-07-01:", "someday:"), "reference_level.values.someday", "valid_from"),
-        (GOOD.replace("legal_basis: Decree 161/2026", "legal_bassis: Decree 161/2026"),
-         "reference_level.values.2026-07-01.legal_bassis", "unknown key"),
+        (
+            GOOD.replace("legal_basis: Decree 161/2026", "legal_bassis: Decree 161/2026"),
+            "reference_level.values.2026-07-01.legal_bassis",
+            "unknown key",
+        ),
         (GOOD + "    2026-07-01: {value: 1, legal_basis: x}\n", "line", "duplicate"),
     ],
 )
@@ -122,7 +145,9 @@ si_rate:
   values:
     2024-01-01: {value: 8, legal_basis: somewhere}
 """
-    with pytest.raises(ParameterFileError, match=r"si_rate\.values\.2024-01-01\.value: a rate must be between"):
+    with pytest.raises(
+        ParameterFileError, match=r"si_rate\.values\.2024-01-01\.value: a rate must be between"
+    ):
         load_parameters(write(tmp_path, text))
 
 

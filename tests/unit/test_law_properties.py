@@ -30,8 +30,9 @@ def minimum_wage(period: Period, region: int) -> int:
 
 @settings(max_examples=300, deadline=None)
 @given(periods, regions, st.integers(0, 200_000_000), st.sets(st.sampled_from(SCHEMES), min_size=1))
-def test_contribution_totals_are_sums_and_never_negative(period: Period, region: int, extra: int,
-                                                         schemes: set[str]) -> None:
+def test_contribution_totals_are_sums_and_never_negative(
+    period: Period, region: int, extra: int, schemes: set[str]
+) -> None:
     salary = minimum_wage(period, region) + extra
     out = contribution(PARAMS, period=period, salary=salary, region=region, schemes=schemes)
     for party in ("employee", "employer"):
@@ -47,8 +48,9 @@ def test_contribution_totals_are_sums_and_never_negative(period: Period, region:
 
 @settings(max_examples=300, deadline=None)
 @given(periods, regions, st.integers(0, 150_000_000), st.integers(1, 10_000_000))
-def test_contribution_is_monotonic_in_salary_and_flat_above_the_cap(period: Period, region: int, extra: int,
-                                                                    step: int) -> None:
+def test_contribution_is_monotonic_in_salary_and_flat_above_the_cap(
+    period: Period, region: int, extra: int, step: int
+) -> None:
     low = minimum_wage(period, region) + extra
     a = contribution(PARAMS, period=period, salary=low, region=region)
     b = contribution(PARAMS, period=period, salary=low + step, region=region)
@@ -61,10 +63,15 @@ def test_contribution_is_monotonic_in_salary_and_flat_above_the_cap(period: Peri
 
 
 @settings(max_examples=200, deadline=None)
-@given(periods.filter(lambda p: p.year >= 2022), st.sampled_from(["poor", "near_poor", "ethnic_minority", "other"]),
-       st.sampled_from([1, 3, 6, 12]), st.integers(0, 10**9))
-def test_voluntary_payable_is_contribution_minus_support(period: Period, group: str, months: int,
-                                                         extra: int) -> None:
+@given(
+    periods.filter(lambda p: p.year >= 2022),
+    st.sampled_from(["poor", "near_poor", "ethnic_minority", "other"]),
+    st.sampled_from([1, 3, 6, 12]),
+    st.integers(0, 10**9),
+)
+def test_voluntary_payable_is_contribution_minus_support(
+    period: Period, group: str, months: int, extra: int
+) -> None:
     floor = int(PARAMS.value("rural_poverty_line", period.first_day))
     ceiling = 20 * int(PARAMS.value("reference_level", period.first_day))
     income = floor + extra % (ceiling - floor + 1)
@@ -76,8 +83,9 @@ def test_voluntary_payable_is_contribution_minus_support(period: Period, group: 
 
 @settings(max_examples=200, deadline=None)
 @given(periods, st.integers(1, 12), st.sampled_from([3, 6, 12]))
-def test_household_total_is_the_sum_and_each_member_pays_no_more_than_the_first(period: Period, members: int,
-                                                                                 months: int) -> None:
+def test_household_total_is_the_sum_and_each_member_pays_no_more_than_the_first(
+    period: Period, members: int, months: int
+) -> None:
     out = household_hi(PARAMS, period=period, members=members, months=months)
     assert out["total"] == sum(out["members"])
     assert len(out["members"]) == members
@@ -86,14 +94,26 @@ def test_household_total_is_the_sum_and_each_member_pays_no_more_than_the_first(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(["male", "female"]), st.integers(0, 600), st.integers(0, 100_000_000),
-       st.dates(min_value=__import__("datetime").date(2025, 7, 1), max_value=__import__("datetime").date(2030, 12, 31)))
-def test_pension_rate_is_bounded_and_grows_with_months(gender: str, months: int, average: int, day: object) -> None:
+@given(
+    st.sampled_from(["male", "female"]),
+    st.integers(0, 600),
+    st.integers(0, 100_000_000),
+    st.dates(
+        min_value=__import__("datetime").date(2025, 7, 1), max_value=__import__("datetime").date(2030, 12, 31)
+    ),
+)
+def test_pension_rate_is_bounded_and_grows_with_months(
+    gender: str, months: int, average: int, day: object
+) -> None:
     from datetime import date
 
     assert isinstance(day, date)
-    a = pension(PARAMS, gender=gender, contribution_months=months, average_salary=average, retirement_date=day)
-    b = pension(PARAMS, gender=gender, contribution_months=months + 1, average_salary=average, retirement_date=day)
+    a = pension(
+        PARAMS, gender=gender, contribution_months=months, average_salary=average, retirement_date=day
+    )
+    b = pension(
+        PARAMS, gender=gender, contribution_months=months + 1, average_salary=average, retirement_date=day
+    )
     assert 0 <= a["rate_percent"] <= 75
     assert a["rate_percent"] <= b["rate_percent"]
     assert a["monthly_pension"] <= b["monthly_pension"]
@@ -107,19 +127,27 @@ def test_lump_sum_never_negative_and_grows_with_months(before: int, after: int, 
     from datetime import date
 
     day = date(2026, 1, 1)
-    a = lump_sum(PARAMS, months_before_2014=before, months_from_2014=after, average_salary=average,
-                 decision_date=day)
-    b = lump_sum(PARAMS, months_before_2014=before, months_from_2014=after + 1, average_salary=average,
-                 decision_date=day)
+    a = lump_sum(
+        PARAMS, months_before_2014=before, months_from_2014=after, average_salary=average, decision_date=day
+    )
+    b = lump_sum(
+        PARAMS,
+        months_before_2014=before,
+        months_from_2014=after + 1,
+        average_salary=average,
+        decision_date=day,
+    )
     assert 0 <= a["amount"] <= b["amount"]
 
 
 @settings(max_examples=300, deadline=None)
 @given(periods, regions, st.integers(0, 300), st.integers(0, 200_000_000))
-def test_unemployment_benefit_is_capped_and_duration_bounded(period: Period, region: int, months: int,
-                                                             average: int) -> None:
-    out = unemployment(PARAMS, period=period, contribution_months=months, average_salary_last6=average,
-                       region=region)
+def test_unemployment_benefit_is_capped_and_duration_bounded(
+    period: Period, region: int, months: int, average: int
+) -> None:
+    out = unemployment(
+        PARAMS, period=period, contribution_months=months, average_salary_last6=average, region=region
+    )
     assert 0 <= out["monthly_benefit"] <= 5 * minimum_wage(period, region)
     assert out["duration_months"] in ((0,) if months < 12 else tuple(range(3, 13)))
 
@@ -143,8 +171,12 @@ def test_vectorised_contribution_equals_scalar_on_100k_random_rows() -> None:
     out = contribution_batch(PARAMS, periods, salaries, regions)
     columns = [f"{p}_{s}" for p in ("employee", "employer") for s in (*SCHEMES, "total")]
     for i in range(n):
-        scalar = contribution(PARAMS, period=Period.from_index(2020 * 12 + int(month_offsets[i])),
-                              salary=int(salaries[i]), region=int(regions[i]))
+        scalar = contribution(
+            PARAMS,
+            period=Period.from_index(2020 * 12 + int(month_offsets[i])),
+            salary=int(salaries[i]),
+            region=int(regions[i]),
+        )
         for column in columns:
             party, key = column.split("_")
             assert scalar[party][key] == int(out[column][i]), (i, column)

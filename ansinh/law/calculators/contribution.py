@@ -59,7 +59,9 @@ def party_rates(params: ParameterSet, period: Period) -> dict[str, dict[str, Dec
     """Each party's total rate per scheme in force in ``period`` (e.g. employer SI = 0.175)."""
     at = period.first_day
     return {
-        party: {scheme: sum((params.rate(n, at) for n in names), Decimal(0)) for scheme, names in schemes.items()}
+        party: {
+            scheme: sum((params.rate(n, at) for n in names), Decimal(0)) for scheme, names in schemes.items()
+        }
         for party, schemes in RATE_PARAMETERS.items()
     }
 
@@ -72,12 +74,14 @@ def contribution(
     region: int,
     schemes: Collection[str] = SCHEMES,
 ) -> CalculationResult:
-    """Monthly SI/HI/UI contributions of an employee (người lao động) and employer (người sử dụng lao động)."""
+    """Monthly SI/HI/UI contributions of employee (người lao động) and employer (người sử dụng lao động)."""
     at = period.first_day
     sheet = Worksheet(params, at)
     for scheme in schemes:
         if scheme not in SCHEMES:
-            raise CalculationError("invalid_choice", "schemes", f"unknown scheme {scheme!r}; expected {SCHEMES}")
+            raise CalculationError(
+                "invalid_choice", "schemes", f"unknown scheme {scheme!r}; expected {SCHEMES}"
+            )
     minimum_wages = params.dong_by_region("regional_minimum_wage", at)
     if region not in minimum_wages:
         raise CalculationError("invalid_choice", "region", f"region must be 1–4, got {region}")
@@ -86,7 +90,8 @@ def contribution(
         raise CalculationError(
             "below_minimum_wage",
             "salary",
-            f"salary {salary:,} is below the region {region} minimum wage {minimum_wage:,} in force in {period}",
+            f"salary {salary:,} is below the region {region} minimum wage {minimum_wage:,} "
+            f"in force in {period}",
         )
     reference_level = params.dong("reference_level", at)
     caps = {
@@ -94,10 +99,18 @@ def contribution(
         "hi": round_dong(params.rate("hi_cap_multiplier", at) * reference_level),
         "ui": round_dong(params.rate("ui_cap_multiplier", at) * minimum_wage),
     }
-    sheet.step("Regional minimum wage (lương tối thiểu vùng), region " + str(region), minimum_wage,
-               "Labour Code 45/2019/QH14 Art. 91", "regional_minimum_wage")
-    sheet.step("Reference level (mức tham chiếu / lương cơ sở)", reference_level,
-               "Law 41/2024/QH15 Art. 141.13", "reference_level")
+    sheet.step(
+        "Regional minimum wage (lương tối thiểu vùng), region " + str(region),
+        minimum_wage,
+        "Labour Code 45/2019/QH14 Art. 91",
+        "regional_minimum_wage",
+    )
+    sheet.step(
+        "Reference level (mức tham chiếu / lương cơ sở)",
+        reference_level,
+        "Law 41/2024/QH15 Art. 141.13",
+        "reference_level",
+    )
     cap_parameters = {
         "si": ("si_cap_multiplier", "reference_level"),
         "hi": ("hi_cap_multiplier", "reference_level"),
@@ -108,8 +121,11 @@ def contribution(
         if scheme in schemes:
             base[scheme] = min(salary, caps[scheme])
             sheet.step(
-                f"{scheme.upper()} base (tiền lương làm căn cứ đóng)", base[scheme], RULE_BASE[scheme],
-                *cap_parameters[scheme], formula=f"min({dong(salary)}, cap {dong(caps[scheme])})",
+                f"{scheme.upper()} base (tiền lương làm căn cứ đóng)",
+                base[scheme],
+                RULE_BASE[scheme],
+                *cap_parameters[scheme],
+                formula=f"min({dong(salary)}, cap {dong(caps[scheme])})",
             )
         else:
             base[scheme] = 0
@@ -124,15 +140,21 @@ def contribution(
             rate = rates[party][scheme]
             amounts[scheme] = round_dong(base[scheme] * rate)
             sheet.step(
-                f"{party.capitalize()} {scheme.upper()}", amounts[scheme], RULE_AMOUNT[scheme],
+                f"{party.capitalize()} {scheme.upper()}",
+                amounts[scheme],
+                RULE_AMOUNT[scheme],
                 *RATE_PARAMETERS[party][scheme],
                 formula=f"round({dong(base[scheme])} × {percent(rate)})",
             )
         amounts["total"] = amounts["si"] + amounts["hi"] + amounts["ui"]
         parties[party] = amounts
     total = parties["employee"]["total"] + parties["employer"]["total"]
-    sheet.step("Total payable for the month", total, "sum of the rounded amounts",
-               formula=f"{dong(parties['employee']['total'])} + {dong(parties['employer']['total'])}")
+    sheet.step(
+        "Total payable for the month",
+        total,
+        "sum of the rounded amounts",
+        formula=f"{dong(parties['employee']['total'])} + {dong(parties['employer']['total'])}",
+    )
     figures = {
         "period": str(period),
         "region": region,

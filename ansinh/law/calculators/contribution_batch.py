@@ -97,7 +97,9 @@ def contribution_batch(
     if strict and np.any(below):
         row = int(np.argmax(below))
         raise CalculationError(
-            "below_minimum_wage", "salary", f"row {row}: salary {int(salary[row]):,} is below the regional minimum wage"
+            "below_minimum_wage",
+            "salary",
+            f"row {row}: salary {int(salary[row]):,} is below the regional minimum wage",
         )
     out: dict[str, IntArray | npt.NDArray[np.bool_]] = {"below_minimum_wage": below}
     base = {scheme: np.minimum(salary, cap[scheme][row_period, region]) for scheme in SCHEMES}
@@ -112,5 +114,8 @@ def contribution_batch(
             out[column] = amount
             total += amount
         out[f"{party}_total"] = total
-    out["total"] = np.asarray(out["employee_total"]) + np.asarray(out["employer_total"])
+    grand_total: IntArray = np.asarray(out["employee_total"], dtype=np.int64) + np.asarray(
+        out["employer_total"], dtype=np.int64
+    )
+    out["total"] = grand_total
     return out

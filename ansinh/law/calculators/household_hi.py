@@ -29,8 +29,12 @@ def household_hi(params: ParameterSet, *, period: Period, members: int, months: 
     reference_level = params.dong("reference_level", at)
     rate = params.rate("hi_rate_household", at)
     factors = params.rate_list("household_hi_factors", at)
-    sheet.step("Reference level (mức tham chiếu)", reference_level, "Law on Health Insurance Art. 13",
-               "reference_level")
+    sheet.step(
+        "Reference level (mức tham chiếu)",
+        reference_level,
+        "Law on Health Insurance Art. 13",
+        "reference_level",
+    )
     amounts: list[int] = []
     monthly: list[int] = []
     for k in range(1, members + 1):
@@ -38,10 +42,21 @@ def household_hi(params: ParameterSet, *, period: Period, members: int, months: 
         per_month = round_dong(rate * reference_level * factor)
         monthly.append(per_month)
         amounts.append(per_month * months)
-        sheet.step(f"Member {k} (người thứ {k})", per_month * months, "Law on Health Insurance Art. 13.1(e)",
-                   "hi_rate_household", "household_hi_factors",
-                   formula=f"round({percent(rate)} × {dong(reference_level)} × {factor}) × {months}")
+        sheet.step(
+            f"Member {k} (người thứ {k})",
+            per_month * months,
+            "Law on Health Insurance Art. 13.1(e)",
+            "hi_rate_household",
+            "household_hi_factors",
+            formula=f"round({percent(rate)} × {dong(reference_level)} × {factor}) × {months}",
+        )
     total = sum(amounts)
     sheet.step("Total for the household", total, "sum of the members' amounts")
-    figures = {"period": str(period), "months": months, "monthly": monthly, "members": amounts, "total": total}
+    figures = {
+        "period": str(period),
+        "months": months,
+        "monthly": monthly,
+        "members": amounts,
+        "total": total,
+    }
     return CalculationResult("household_hi", figures, sheet.steps)

@@ -74,13 +74,17 @@ class FieldSpec:
                     raise ValueError(raw)
                 return date.fromisoformat(raw)
             except ValueError:
-                raise CalculationError("invalid_format", name, f"a date is written YYYY-MM-DD, got {raw!r}") from None
+                raise CalculationError(
+                    "invalid_format", name, f"a date is written YYYY-MM-DD, got {raw!r}"
+                ) from None
         if self.kind in ("dong", "integer"):
             if isinstance(raw, bool) or not isinstance(raw, int):
                 what = "a whole number of đồng" if self.kind == "dong" else "a whole number"
                 raise CalculationError("wrong_type", name, f"expected {what}, got {raw!r}")
             if self.choices is not None and raw not in self.choices:
-                raise CalculationError("invalid_choice", name, f"expected one of {list(self.choices)}, got {raw}")
+                raise CalculationError(
+                    "invalid_choice", name, f"expected one of {list(self.choices)}, got {raw}"
+                )
             self._check_range(raw)
             return raw
         if self.kind == "boolean":
@@ -89,9 +93,13 @@ class FieldSpec:
             return raw
         if self.kind == "choice":
             if not isinstance(raw, str):
-                raise CalculationError("wrong_type", name, f"expected text, one of {list(self.choices or ())}")
+                raise CalculationError(
+                    "wrong_type", name, f"expected text, one of {list(self.choices or ())}"
+                )
             if self.choices is not None and raw not in self.choices:
-                raise CalculationError("invalid_choice", name, f"expected one of {list(self.choices)}, got {raw!r}")
+                raise CalculationError(
+                    "invalid_choice", name, f"expected one of {list(self.choices)}, got {raw!r}"
+                )
             return raw
         # choices: a list of distinct choice values
         if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):

@@ -43,34 +43,64 @@ def lump_sum(
         cap_months = params.rate("lump_sum_max_months_under_one_year", at)
         cap = round_dong(cap_months * average_salary)
         amount = min(contributions_paid, cap)
-        sheet.step("Under one year: amount paid, capped", amount, "Law 41/2024/QH15 Art. 70.3(c)",
-                   "lump_sum_max_months_under_one_year",
-                   formula=f"min({dong(contributions_paid)}, {cap_months} × {dong(average_salary)})")
-        figures = {"years_before_2014": Decimal(0), "years_from_2014": Decimal(0), "months_of_salary": Decimal(0),
-                   "amount": amount}
+        sheet.step(
+            "Under one year: amount paid, capped",
+            amount,
+            "Law 41/2024/QH15 Art. 70.3(c)",
+            "lump_sum_max_months_under_one_year",
+            formula=f"min({dong(contributions_paid)}, {cap_months} × {dong(average_salary)})",
+        )
+        figures = {
+            "years_before_2014": Decimal(0),
+            "years_from_2014": Decimal(0),
+            "months_of_salary": Decimal(0),
+            "amount": amount,
+        }
         return CalculationResult("lump_sum", figures, sheet.steps)
     if months_from_2014 > 0:
         years_before = Decimal(months_before_2014 // 12)
         carried = months_before_2014 % 12
         years_from = benefit_years(months_from_2014 + carried, half_year_max)
-        sheet.step(f"Years before {split} (odd months carried forward)", years_before,
-                   "Law 41/2024/QH15 Art. 70.3", "lump_sum_split_year",
-                   formula=f"{months_before_2014} months → {years_before} years + {carried} months carried")
-        sheet.step(f"Years from {split}", years_from, "Law 41/2024/QH15 Art. 5.6, Art. 70.3",
-                   "odd_months_half_year_max", formula=f"{months_from_2014} + {carried} months")
+        sheet.step(
+            f"Years before {split} (odd months carried forward)",
+            years_before,
+            "Law 41/2024/QH15 Art. 70.3",
+            "lump_sum_split_year",
+            formula=f"{months_before_2014} months → {years_before} years + {carried} months carried",
+        )
+        sheet.step(
+            f"Years from {split}",
+            years_from,
+            "Law 41/2024/QH15 Art. 5.6, Art. 70.3",
+            "odd_months_half_year_max",
+            formula=f"{months_from_2014} + {carried} months",
+        )
     else:
         years_before = benefit_years(months_before_2014, half_year_max)
         years_from = Decimal(0)
-        sheet.step(f"Years before {split} (no period from {split}: odd months round here)", years_before,
-                   "Law 41/2024/QH15 Art. 5.6, Art. 70.3", "odd_months_half_year_max",
-                   formula=f"{months_before_2014} months")
+        sheet.step(
+            f"Years before {split} (no period from {split}: odd months round here)",
+            years_before,
+            "Law 41/2024/QH15 Art. 5.6, Art. 70.3",
+            "odd_months_half_year_max",
+            formula=f"{months_before_2014} months",
+        )
     months_of_salary = years_before * per_year_before + years_from * per_year_from
-    sheet.step("Months of average salary", months_of_salary, "Law 41/2024/QH15 Art. 70.3(a) and (b)",
-               "lump_sum_months_per_year_before_split", "lump_sum_months_per_year_from_split",
-               formula=f"{years_before} × {per_year_before} + {years_from} × {per_year_from}")
+    sheet.step(
+        "Months of average salary",
+        months_of_salary,
+        "Law 41/2024/QH15 Art. 70.3(a) and (b)",
+        "lump_sum_months_per_year_before_split",
+        "lump_sum_months_per_year_from_split",
+        formula=f"{years_before} × {per_year_before} + {years_from} × {per_year_from}",
+    )
     amount = round_dong(months_of_salary * average_salary)
-    sheet.step("One-time withdrawal (BHXH một lần)", amount, "Law 41/2024/QH15 Art. 70.3",
-               formula=f"round({months_of_salary} × {dong(average_salary)})")
+    sheet.step(
+        "One-time withdrawal (BHXH một lần)",
+        amount,
+        "Law 41/2024/QH15 Art. 70.3",
+        formula=f"round({months_of_salary} × {dong(average_salary)})",
+    )
     figures = {
         "decision_date": decision_date,
         "years_before_2014": years_before,

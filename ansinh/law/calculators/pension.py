@@ -38,9 +38,15 @@ def _rate_law_58_2014(sheet: Worksheet, gender: str, years: Decimal) -> Decimal:
     per_year = p.rate_by_key("pension_rate_per_year", at)[gender]
     base_rate = p.rate("pension_base_rate", at)
     rate = base_rate + per_year * (years - base_years)
-    sheet.step("Pension rate before the cap", rate * 100, "Law 58/2014/QH13 Art. 56",
-               "pension_base_rate", "pension_base_years", "pension_rate_per_year",
-               formula=f"{percent(base_rate)} + {percent(per_year)} × ({years} − {base_years})")
+    sheet.step(
+        "Pension rate before the cap",
+        rate * 100,
+        "Law 58/2014/QH13 Art. 56",
+        "pension_base_rate",
+        "pension_base_years",
+        "pension_rate_per_year",
+        formula=f"{percent(base_rate)} + {percent(per_year)} × ({years} − {base_years})",
+    )
     return rate
 
 
@@ -54,9 +60,14 @@ def _rate_law_41_2024(sheet: Worksheet, gender: str, years: Decimal) -> Decimal:
     short_rate = p.rate("pension_short_career_base_rate", at)
     short_per_year = p.rate("pension_short_career_rate_per_year", at)
     rate = short_rate + short_per_year * (years - min_years)
-    sheet.step("Pension rate, 15 to under 20 years", rate * 100, "Law 41/2024/QH15 Art. 66.1(b), second paragraph",
-               "pension_short_career_base_rate", "pension_short_career_rate_per_year",
-               formula=f"{percent(short_rate)} + {percent(short_per_year)} × ({years} − {min_years})")
+    sheet.step(
+        "Pension rate, 15 to under 20 years",
+        rate * 100,
+        "Law 41/2024/QH15 Art. 66.1(b), second paragraph",
+        "pension_short_career_base_rate",
+        "pension_short_career_rate_per_year",
+        formula=f"{percent(short_rate)} + {percent(short_per_year)} × ({years} − {min_years})",
+    )
     return rate
 
 
@@ -75,8 +86,11 @@ def rule_for(retirement_date: date) -> tuple[str, RateRule]:
         if retirement_date >= start:
             chosen = (law, rule)
     if chosen is None:
-        raise CalculationError("parameter_not_in_force", "retirement_date",
-                               f"no pension rule is modelled before {PENSION_RULES[0][0].isoformat()}")
+        raise CalculationError(
+            "parameter_not_in_force",
+            "retirement_date",
+            f"no pension rule is modelled before {PENSION_RULES[0][0].isoformat()}",
+        )
     return chosen
 
 
@@ -96,24 +110,38 @@ def pension(
     whole = full_years(contribution_months)
     min_years = params.integer("pension_min_years", retirement_date)
     eligible = whole >= min_years
-    sheet.step("Eligible: full years of contributions ≥ minimum", eligible,
-               f"{law} " + ("Art. 64.1" if law.startswith("Law 41") else "Art. 54.1"), "pension_min_years",
-               formula=f"{whole} ≥ {min_years}")
+    sheet.step(
+        "Eligible: full years of contributions ≥ minimum",
+        eligible,
+        f"{law} " + ("Art. 64.1" if law.startswith("Law 41") else "Art. 54.1"),
+        "pension_min_years",
+        formula=f"{whole} ≥ {min_years}",
+    )
     half_year_max = params.integer("odd_months_half_year_max", retirement_date)
     years = benefit_years(contribution_months, half_year_max)
-    sheet.step("Years counted for the rate (odd months 1–6 = ½ year, 7–11 = 1 year)", years,
-               "Law 41/2024/QH15 Art. 5.6", "odd_months_half_year_max",
-               formula=f"{contribution_months} months")
+    sheet.step(
+        "Years counted for the rate (odd months 1–6 = ½ year, 7–11 = 1 year)",
+        years,
+        "Law 41/2024/QH15 Art. 5.6",
+        "odd_months_half_year_max",
+        formula=f"{contribution_months} months",
+    )
     rate = Decimal(0)
     monthly = 0
     one_off = 0
     max_rate = params.rate("pension_max_rate", retirement_date)
     if eligible:
         rate = min(rate_rule(sheet, gender, years), max_rate)
-        sheet.step("Pension rate (tỷ lệ hưởng)", rate * 100, f"{law} max {percent(max_rate)}", "pension_max_rate")
+        sheet.step(
+            "Pension rate (tỷ lệ hưởng)", rate * 100, f"{law} max {percent(max_rate)}", "pension_max_rate"
+        )
         monthly = round_dong(rate * average_salary)
-        sheet.step("Monthly pension (lương hưu hằng tháng)", monthly, law, formula=f"round({percent(rate)} × "
-                   f"{dong(average_salary)})")
+        sheet.step(
+            "Monthly pension (lương hưu hằng tháng)",
+            monthly,
+            law,
+            formula=f"round({percent(rate)} × {dong(average_salary)})",
+        )
         base_years = params.integer_by_key("pension_base_years", retirement_date)[gender]
         per_year = params.rate_by_key("pension_rate_per_year", retirement_date)[gender]
         base_rate = params.rate("pension_base_rate", retirement_date)
@@ -121,9 +149,13 @@ def pension(
         extra_years = max(Decimal(0), years - years_at_max)
         months_per_year = params.rate("pension_one_off_months_per_year", retirement_date)
         one_off = round_dong(extra_years * months_per_year * average_salary)
-        sheet.step("One-off allowance on retirement (trợ cấp một lần khi nghỉ hưu)", one_off,
-                   "Law 41/2024/QH15 Art. 68.1 (Law 58/2014/QH13 Art. 58.1)", "pension_one_off_months_per_year",
-                   formula=f"max(0, {years} − {years_at_max}) × {months_per_year} × {dong(average_salary)}")
+        sheet.step(
+            "One-off allowance on retirement (trợ cấp một lần khi nghỉ hưu)",
+            one_off,
+            "Law 41/2024/QH15 Art. 68.1 (Law 58/2014/QH13 Art. 58.1)",
+            "pension_one_off_months_per_year",
+            formula=f"max(0, {years} − {years_at_max}) × {months_per_year} × {dong(average_salary)}",
+        )
     figures = {
         "eligible": eligible,
         "law": law,

@@ -38,13 +38,24 @@ def retirement_age(params: ParameterSet, *, gender: str, birth_date: date) -> Ca
         if reached.year == year:
             break
     else:  # pragma: no cover - the schedule always has a fixed point
-        raise CalculationError("parameter_not_in_force", "birth_date", "no retirement age found for this birth date")
+        raise CalculationError(
+            "parameter_not_in_force", "birth_date", "no retirement age found for this birth date"
+        )
     pension_from = reached.next().first_day
     sheet = Worksheet(params, date(year, 1, 1))
-    sheet.step(f"Retirement age in force in {year}, the year it is reached", f"{years}y{months}m", RULE, name,
-               formula=f"born {birth} + {years}y{months}m = {reached}")
-    sheet.step("Pension from (hưởng lương hưu từ)", pension_from, "Decree 135/2020/NĐ-CP Art. 4.3",
-               formula=f"first day of the month after {reached}")
+    sheet.step(
+        f"Retirement age in force in {year}, the year it is reached",
+        f"{years}y{months}m",
+        RULE,
+        name,
+        formula=f"born {birth} + {years}y{months}m = {reached}",
+    )
+    sheet.step(
+        "Pension from (hưởng lương hưu từ)",
+        pension_from,
+        "Decree 135/2020/NĐ-CP Art. 4.3",
+        formula=f"first day of the month after {reached}",
+    )
     figures = {
         "age_years": years,
         "age_months": months,

@@ -40,26 +40,44 @@ def sickness(
     brackets = params.records("sickness_entitlement_days", at)
     column = "heavy" if heavy_work else "normal"
     entitlement = max(int(b[column]) for b in brackets if contribution_years >= int(b["min_years"]))
-    sheet.step(f"Yearly entitlement, {column} work, {contribution_years} years (working days)", entitlement,
-               "Law 41/2024/QH15 Art. 43.1", "sickness_entitlement_days")
+    sheet.step(
+        f"Yearly entitlement, {column} work, {contribution_years} years (working days)",
+        entitlement,
+        "Law 41/2024/QH15 Art. 43.1",
+        "sickness_entitlement_days",
+    )
     paid_days = max(0, min(days, entitlement - days_taken_this_year))
-    sheet.step("Days paid", paid_days, "Law 41/2024/QH15 Art. 43.1",
-               formula=f"min({days}, {entitlement} − {days_taken_this_year})")
+    sheet.step(
+        "Days paid",
+        paid_days,
+        "Law 41/2024/QH15 Art. 43.1",
+        formula=f"min({days}, {entitlement} − {days_taken_this_year})",
+    )
     rate = params.rate("sickness_benefit_rate", at)
     divisor = params.integer("benefit_working_days_per_month", at)
     daily = round_dong(salary_previous_month * rate / divisor)
     benefit = round_dong(salary_previous_month * rate * paid_days / divisor)
-    sheet.step("Sickness benefit (trợ cấp ốm đau)", benefit, "Law 41/2024/QH15 Art. 45.2(a), Art. 45.3",
-               "sickness_benefit_rate", "benefit_working_days_per_month",
-               formula=f"round({dong(salary_previous_month)} × {percent(rate)} ÷ {divisor} × {paid_days})")
+    sheet.step(
+        "Sickness benefit (trợ cấp ốm đau)",
+        benefit,
+        "Law 41/2024/QH15 Art. 45.2(a), Art. 45.3",
+        "sickness_benefit_rate",
+        "benefit_working_days_per_month",
+        formula=f"round({dong(salary_previous_month)} × {percent(rate)} ÷ {divisor} × {paid_days})",
+    )
     convalescence = 0
     if convalescence_days:
         reference_level = params.dong("reference_level", at)
         daily_rate = params.rate("convalescence_daily_rate", at)
         convalescence = round_dong(reference_level * daily_rate * convalescence_days)
-        sheet.step("Convalescence (dưỡng sức, phục hồi sức khỏe)", convalescence, "Law 41/2024/QH15 Art. 46.3",
-                   "convalescence_daily_rate", "reference_level",
-                   formula=f"round({dong(reference_level)} × {percent(daily_rate)} × {convalescence_days})")
+        sheet.step(
+            "Convalescence (dưỡng sức, phục hồi sức khỏe)",
+            convalescence,
+            "Law 41/2024/QH15 Art. 46.3",
+            "convalescence_daily_rate",
+            "reference_level",
+            formula=f"round({dong(reference_level)} × {percent(daily_rate)} × {convalescence_days})",
+        )
     total = benefit + convalescence
     sheet.step("Total", total, "sum of the rounded amounts")
     figures = {

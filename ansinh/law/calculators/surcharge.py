@@ -23,10 +23,19 @@ def surcharge(params: ParameterSet, *, amount: int, due_date: date, paid_date: d
     sheet = Worksheet(params, paid_date)
     rate = params.rate("late_payment_surcharge_daily_rate", paid_date)
     days = max(0, (paid_date - due_date).days)
-    sheet.step("Days late (số ngày chậm đóng)", days, "Law 41/2024/QH15 Art. 38, Art. 40.1(b)",
-               formula=f"{paid_date.isoformat()} − {due_date.isoformat()}")
+    sheet.step(
+        "Days late (số ngày chậm đóng)",
+        days,
+        "Law 41/2024/QH15 Art. 38, Art. 40.1(b)",
+        formula=f"{paid_date.isoformat()} − {due_date.isoformat()}",
+    )
     value = round_dong(amount * rate * days)
-    sheet.step("Surcharge (tiền lãi chậm đóng)", value, "Law 41/2024/QH15 Art. 40.1(b), Art. 41.1(b)",
-               "late_payment_surcharge_daily_rate", formula=f"round({dong(amount)} × {percent(rate)} × {days})")
+    sheet.step(
+        "Surcharge (tiền lãi chậm đóng)",
+        value,
+        "Law 41/2024/QH15 Art. 40.1(b), Art. 41.1(b)",
+        "late_payment_surcharge_daily_rate",
+        formula=f"round({dong(amount)} × {percent(rate)} × {days})",
+    )
     figures = {"amount": amount, "daily_rate": rate, "days": days, "surcharge": value}
     return CalculationResult("surcharge", figures, sheet.steps)

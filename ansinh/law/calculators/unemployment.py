@@ -36,9 +36,13 @@ def unemployment(
         raise CalculationError("invalid_choice", "region", f"region must be 1–4, got {region}")
     minimum_months = params.integer("ui_min_contribution_months", at)
     eligible = contribution_months >= minimum_months
-    sheet.step("Eligible: months of UI contributions ≥ minimum", eligible,
-               "Law on Employment 74/2025/QH15 Art. 38 (before 2026: Law 38/2013/QH13 Art. 49)",
-               "ui_min_contribution_months", formula=f"{contribution_months} ≥ {minimum_months}")
+    sheet.step(
+        "Eligible: months of UI contributions ≥ minimum",
+        eligible,
+        "Law on Employment 74/2025/QH15 Art. 38 (before 2026: Law 38/2013/QH13 Art. 49)",
+        "ui_min_contribution_months",
+        formula=f"{contribution_months} ≥ {minimum_months}",
+    )
     monthly = 0
     duration = 0
     if eligible:
@@ -46,18 +50,31 @@ def unemployment(
         cap = round_dong(params.rate("ui_benefit_cap_multiplier", at) * wages[region])
         uncapped = round_dong(average_salary_last6 * rate)
         monthly = min(uncapped, cap)
-        sheet.step("Monthly benefit (mức hưởng hằng tháng)", monthly, RULE, "ui_benefit_rate",
-                   "ui_benefit_cap_multiplier", "regional_minimum_wage",
-                   formula=f"min(round({dong(average_salary_last6)} × {percent(rate)}), cap {dong(cap)})")
+        sheet.step(
+            "Monthly benefit (mức hưởng hằng tháng)",
+            monthly,
+            RULE,
+            "ui_benefit_rate",
+            "ui_benefit_cap_multiplier",
+            "regional_minimum_wage",
+            formula=f"min(round({dong(average_salary_last6)} × {percent(rate)}), cap {dong(cap)})",
+        )
         base_duration = params.integer("ui_base_duration_months", at)
         band = params.integer("ui_base_band_months", at)
         per_extra = params.integer("ui_months_per_extra_benefit_month", at)
         longest = params.integer("ui_max_duration_months", at)
         extra = max(0, contribution_months - band) // per_extra
         duration = min(base_duration + extra, longest)
-        sheet.step("Duration in months (thời gian hưởng)", duration, RULE, "ui_base_duration_months",
-                   "ui_base_band_months", "ui_months_per_extra_benefit_month", "ui_max_duration_months",
-                   formula=f"min({base_duration} + max(0, {contribution_months} − {band}) ÷ {per_extra}, {longest})")
+        sheet.step(
+            "Duration in months (thời gian hưởng)",
+            duration,
+            RULE,
+            "ui_base_duration_months",
+            "ui_base_band_months",
+            "ui_months_per_extra_benefit_month",
+            "ui_max_duration_months",
+            formula=f"min({base_duration} + max(0, {contribution_months} − {band}) ÷ {per_extra}, {longest})",
+        )
     figures = {
         "period": str(period),
         "eligible": eligible,

@@ -42,41 +42,75 @@ def voluntary(
     maximum = round_dong(params.rate("voluntary_income_cap_multiplier", at) * reference_level)
     if income < poverty_line:
         raise CalculationError(
-            "below_minimum_income", "income",
+            "below_minimum_income",
+            "income",
             f"income {income:,} is below the rural poverty line {poverty_line:,} in force in {period}",
         )
     if income > maximum:
         raise CalculationError(
-            "above_maximum_income", "income",
+            "above_maximum_income",
+            "income",
             f"income {income:,} is above 20 × the reference level ({maximum:,}) in force in {period}",
         )
-    sheet.step("Income range (khung thu nhập)", {"minimum": poverty_line, "maximum": maximum},
-               "Law 41/2024/QH15 Art. 31.2", "rural_poverty_line", "voluntary_income_cap_multiplier",
-               "reference_level")
+    sheet.step(
+        "Income range (khung thu nhập)",
+        {"minimum": poverty_line, "maximum": maximum},
+        "Law 41/2024/QH15 Art. 31.2",
+        "rural_poverty_line",
+        "voluntary_income_cap_multiplier",
+        "reference_level",
+    )
     rate = params.rate("voluntary_si_rate", at)
     monthly_contribution = round_dong(income * rate)
-    sheet.step("Monthly contribution (mức đóng hằng tháng)", monthly_contribution,
-               "Law 41/2024/QH15 Art. 36.1", "voluntary_si_rate",
-               formula=f"round({dong(income)} × {percent(rate)})")
+    sheet.step(
+        "Monthly contribution (mức đóng hằng tháng)",
+        monthly_contribution,
+        "Law 41/2024/QH15 Art. 36.1",
+        "voluntary_si_rate",
+        formula=f"round({dong(income)} × {percent(rate)})",
+    )
     support_rate = params.rate_by_key("voluntary_support_rate", at)[group]
     monthly_support = round_dong(poverty_line * rate * support_rate)
-    sheet.step(f"Monthly State support, group {group} (mức hỗ trợ hằng tháng)", monthly_support,
-               "Law 41/2024/QH15 Art. 36.1", "voluntary_support_rate", "rural_poverty_line",
-               formula=f"round({dong(poverty_line)} × {percent(rate)} × {percent(support_rate)})")
+    sheet.step(
+        f"Monthly State support, group {group} (mức hỗ trợ hằng tháng)",
+        monthly_support,
+        "Law 41/2024/QH15 Art. 36.1",
+        "voluntary_support_rate",
+        "rural_poverty_line",
+        formula=f"round({dong(poverty_line)} × {percent(rate)} × {percent(support_rate)})",
+    )
     max_support_months = params.integer("voluntary_support_max_months", at)
     supported_months = max(0, min(months, max_support_months - supported_months_used))
     if supported_months != months:
-        sheet.step("Months still eligible for support", supported_months, "", "voluntary_support_max_months",
-                   formula=f"min({months}, {max_support_months} − {supported_months_used})")
+        sheet.step(
+            "Months still eligible for support",
+            supported_months,
+            "",
+            "voluntary_support_max_months",
+            formula=f"min({months}, {max_support_months} − {supported_months_used})",
+        )
     contribution = monthly_contribution * months
     state_support = monthly_support * supported_months
     payable = contribution - state_support
-    sheet.step("Contribution for the period", contribution, "Law 41/2024/QH15 Art. 36.2",
-               "voluntary_payment_modes", formula=f"{dong(monthly_contribution)} × {months}")
-    sheet.step("State support for the period", state_support, "Decree 159/2025/NĐ-CP Art. 5",
-               formula=f"{dong(monthly_support)} × {supported_months}")
-    sheet.step("Payable by the participant (số tiền phải đóng)", payable, "Law 41/2024/QH15 Art. 36",
-               formula=f"{dong(contribution)} − {dong(state_support)}")
+    sheet.step(
+        "Contribution for the period",
+        contribution,
+        "Law 41/2024/QH15 Art. 36.2",
+        "voluntary_payment_modes",
+        formula=f"{dong(monthly_contribution)} × {months}",
+    )
+    sheet.step(
+        "State support for the period",
+        state_support,
+        "Decree 159/2025/NĐ-CP Art. 5",
+        formula=f"{dong(monthly_support)} × {supported_months}",
+    )
+    sheet.step(
+        "Payable by the participant (số tiền phải đóng)",
+        payable,
+        "Law 41/2024/QH15 Art. 36",
+        formula=f"{dong(contribution)} − {dong(state_support)}",
+    )
     figures = {
         "period": str(period),
         "months": months,

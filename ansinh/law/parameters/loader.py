@@ -36,7 +36,15 @@ SHAPES = ("scalar", "by_region", "by_key", "list", "records")
 CONFIDENCE = ("sure", "likely", "unsure")
 REGIONS = (1, 2, 3, 4)
 PARAMETER_KEYS = {
-    "description", "description_vi", "unit", "shape", "keys", "fields", "reference", "values", "gaps_allowed",
+    "description",
+    "description_vi",
+    "unit",
+    "shape",
+    "keys",
+    "fields",
+    "reference",
+    "values",
+    "gaps_allowed",
 }
 ENTRY_KEYS = {"value", "legal_basis", "confidence", "note"}
 
@@ -65,9 +73,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
     return result
 
@@ -168,8 +174,9 @@ def _parameter_spec(name: str, body: object, file: str) -> dict[str, Any]:
     return spec
 
 
-def _entry(name: str, body: dict[str, Any], spec: dict[str, Any], start: object, raw: object,
-           file: str) -> ValueEntry:
+def _entry(
+    name: str, body: dict[str, Any], spec: dict[str, Any], start: object, raw: object, file: str
+) -> ValueEntry:
     key = f"{name}.values.{_key_text(start)}"
     if not isinstance(start, date):
         raise ParameterFileError(file, key, "each value is keyed by its valid_from date (YYYY-MM-DD)")
@@ -195,7 +202,9 @@ def _entry(name: str, body: dict[str, Any], spec: dict[str, Any], start: object,
         value = None
     else:
         value = _convert_value(spec, raw["value"], file, f"{key}.value")
-    return ValueEntry(start, value, basis.strip(), confidence, note.strip() if isinstance(note, str) else None)
+    return ValueEntry(
+        start, value, basis.strip(), confidence, note.strip() if isinstance(note, str) else None
+    )
 
 
 def parse_parameter(name: str, body: object, file: str) -> Parameter:
@@ -210,13 +219,15 @@ def parse_parameter(name: str, body: object, file: str) -> Parameter:
         entry = _entry(name, body, spec, start, raw, file)
         if entries and entry.valid_from <= entries[-1].valid_from:
             raise ParameterFileError(
-                file, f"{name}.values.{_key_text(start)}",
+                file,
+                f"{name}.values.{_key_text(start)}",
                 f"dates must be in ascending order (after {entries[-1].valid_from.isoformat()})",
             )
         entries.append(entry)
     if entries[0].value is None:
-        raise ParameterFileError(file, f"{name}.values.{entries[0].valid_from.isoformat()}.value",
-                                 "the first value cannot be null")
+        raise ParameterFileError(
+            file, f"{name}.values.{entries[0].valid_from.isoformat()}.value", "the first value cannot be null"
+        )
     reference = body.get("reference")
     description_vi = body.get("description_vi")
     return Parameter(
@@ -234,7 +245,7 @@ def parse_parameter(name: str, body: object, file: str) -> Parameter:
 def load_file(path: Path) -> list[Parameter]:
     file = path.name
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_DecimalLoader)  # noqa: S506
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_DecimalLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
