@@ -182,7 +182,7 @@ def _scoped_person(session: Session, scope: AreaScope, person_id: int) -> tuple[
     ).first()
     if row is None:
         raise NotFound(f"person {person_id}")
-    person, commune = row.tuple()
+    person, commune = row._tuple()
     if not scope.allows_commune(commune.code, commune.province_code):
         raise NotFound(f"person {person_id}")
     return person, commune
@@ -332,7 +332,7 @@ def employer_detail(
     ).first()
     if row is None:
         raise NotFound(f"employer {employer_id}")
-    employer, commune = row.tuple()
+    employer, commune = row._tuple()
     if not scope.allows_commune(commune.code, commune.province_code):
         raise NotFound(f"employer {employer_id}")
     current = (
@@ -349,7 +349,7 @@ def employer_detail(
             ).where(*current)
         )
         .one()
-        .tuple()
+        ._tuple()
     )
     people = select(Person).where(Person.id.in_(select(Participation.person_id).where(*current)))
     people = scope.apply(people, Person.commune_code).order_by(Person.name_key).limit(sample)

@@ -41,7 +41,9 @@ SECURITY_HEADERS = {
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    """JSON answers for machine clients; ``/api/docs`` is a page for people."""
+    path = request.url.path
+    return path.startswith("/api/") and not path.startswith("/api/docs")
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -6,16 +6,22 @@ Both ``commune_a`` and ``commune_b`` exist so that scoping can be tested in both
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from functools import lru_cache
 
+from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy.engine import Engine
 
-from ansinh.core.auth import create_user
-from ansinh.core.auth_models import ROLES
+from ansinh.core.auth import hash_password
+from ansinh.core.auth_models import ROLES, User
 from ansinh.core.db import unit_of_work
 from ansinh.core.text import name_key
 from ansinh.registry.models import Commune, Employer, Household, Participation, Person
+from ansinh.registry.queries import clear_dashboard_cache
+from ansinh.web.app import create_app
 
 PROVINCE = "42"
 COMMUNE_A = "18001"
@@ -206,16 +212,59 @@ def seed(engine: Engine) -> Seed:
         return Seed(a.id, a2.id, b.id, dup.id, employer.id, employer_b.id, hh_a.id)
 
 
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    return hash_password(PASSWORD)  # argon2id is slow on purpose: hash once per test session
+
+
 def seed_users(engine: Engine) -> dict[str, str]:
     """One account per role, named after it; the commune officer in commune A. Password: PASSWORD."""
     with unit_of_work(engine) as s:
         for role in ROLES:
-            create_user(
-                s,
-                username=role,
-                role=role,
-                full_name=role.replace("_", " ").title(),
-                area_code=COMMUNE_A if role == "commune_officer" else PROVINCE,
-                password=PASSWORD,
+            area = COMMUNE_A if role == "commune_officer" else PROVINCE
+            s.add(
+                User(
+                    username=role,
+                    role=role,
+                    full_name=role.replace("_", " ").title(),
+                    area_code=area,
+                    password_hash=_password_hash(),
+                    active=True,
+                    created_at=datetime.now(UTC),
+                )
             )
     return {role: role for role in ROLES}
+
+
+# --- HTTP helpers ------------------------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Web:
+    """A test client on a seeded database, with the seed's ids."""
+
+    client: TestClient
+    seed: Seed
+    engine: Engine
+
+
+def make_web(engine: Engine, base_url: str = "http://testserver") -> Web:
+    clear_dashboard_cache()
+    ids = seed(engine)
+    seed_users(engine)
+    return Web(TestClient(create_app(engine), base_url=base_url, follow_redirects=False), ids, engine)
+
+
+def csrf_of(client: TestClient, path: str = "/sign-in") -> str:
+    """The CSRF token of a page (the client keeps the matching cookie)."""
+    match = _CSRF.search(client.get(path).text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> Response:
+    return client.post(
+        "/sign-in", data={"username": username, "password": password, "csrf_token": csrf_of(client)}
+    )
