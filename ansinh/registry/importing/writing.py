@@ -30,7 +30,8 @@ def diff(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> Changes:
 
 def bulk_insert(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(model), list(rows))
+        # Core insert on the table: the ORM bulk path costs about twice as much per row
+        session.execute(insert(model.__table__), list(rows))
 
 
 def bulk_update(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
