@@ -4,14 +4,22 @@ DuckDB cannot fetch its sqlite/postgres extensions offline, so batch jobs read t
 the ADBC drivers (no extension needed) and hand them to DuckDB/Ibis; bulk loads go the other way
 (SQLite: prepared inserts in one transaction; PostgreSQL: binary COPY).
 
->>> read_table(engine, "persons", ["id", "birth_date"])   # doctest: +SKIP
-pyarrow.Table ...
+On SQLite the ADBC work runs in a worker subprocess (:mod:`ansinh.core.sqlite_worker`): ADBC carries
+its own SQLite library, and two SQLite libraries must never open one database file in one process.
+
+>>> persons = read_query(engine, "SELECT id, birth_date FROM persons")       # doctest: +SKIP
+>>> bulk_write(engine, {"persons": persons}, before=["DELETE FROM persons"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -19,44 +27,90 @@ import pyarrow.compute as pc
 from sqlalchemy.engine import Engine
 
 
-def _adbc_target(engine: Engine) -> tuple[str, str]:
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        return "sqlite", url.database or ":memory:"
-    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    return "postgresql", plain
+class BulkIOError(RuntimeError):
+    """A bulk read or write failed; the message carries the database's own error."""
+
+
+def _is_sqlite(engine: Engine) -> bool:
+    return engine.url.get_backend_name() == "sqlite"
+
+
+def _sqlite_path(engine: Engine) -> str:
+    path = engine.url.database
+    if not path or path == ":memory:":
+        raise BulkIOError("bulk I/O needs a SQLite database file, not an in-memory database")
+    return path
 
 
 @contextmanager
-def adbc_connection(engine: Engine) -> Iterator[Any]:
-    """A DB-API connection of the ADBC driver that matches ``engine``."""
-    kind, target = _adbc_target(engine)
-    if kind == "sqlite":
-        import adbc_driver_sqlite.dbapi as sqlite_dbapi
+def postgres_connection(engine: Engine) -> Iterator[Any]:
+    """An ADBC DB-API connection to the engine's PostgreSQL database."""
+    import adbc_driver_postgresql.dbapi as pg_dbapi
 
-        conn = sqlite_dbapi.connect(target)
-        with conn.cursor() as cur:
-            # A large page cache keeps unique-index inserts (random SI numbers) off the disk.
-            cur.execute("PRAGMA cache_size=-524288")
-            cur.execute("PRAGMA busy_timeout=30000")
-    else:
-        import adbc_driver_postgresql.dbapi as pg_dbapi
-
-        conn = pg_dbapi.connect(target)
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = pg_dbapi.connect(url)
     try:
         yield conn
     finally:
         conn.close()
 
 
+def _run_worker(args: list[str], stdin: bytes | None = None) -> bytes:
+    proc = subprocess.run([sys.executable, "-m", "ansinh.core.sqlite_worker", *args], input=stdin,
+                          capture_output=True, check=False)
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise BulkIOError(message[-1] if message else f"sqlite worker failed ({proc.returncode})")
+    return proc.stdout
+
+
 def read_query(engine: Engine, sql: str) -> pa.Table:
-    """Run one SELECT and return the result as an Arrow table."""
-    with adbc_connection(engine) as conn, conn.cursor() as cur:
+    """Run one SELECT and return the result as an Arrow table (dates as date32 on both backends)."""
+    if _is_sqlite(engine):
+        out = _run_worker(["read", _sqlite_path(engine)], stdin=sql.encode("utf-8"))
+        return _sqlite_dates(pa.ipc.open_stream(out).read_all())
+    with postgres_connection(engine) as conn, conn.cursor() as cur:
         cur.execute(sql)
         table: pa.Table = cur.fetch_arrow_table()
-    if engine.url.get_backend_name() == "sqlite":
-        table = _sqlite_dates(table, sql)
     return table
+
+
+def stream_query(engine: Engine, sql: str, batch_rows: int = 50_000) -> Iterator[pa.Table]:
+    """Run one SELECT and yield its result in tables of about ``batch_rows`` rows (bounded memory)."""
+    if _is_sqlite(engine):
+        proc = subprocess.Popen([sys.executable, "-m", "ansinh.core.sqlite_worker", "read", _sqlite_path(engine)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.stdin.write(sql.encode("utf-8"))
+        proc.stdin.close()
+        try:
+            reader = pa.ipc.open_stream(proc.stdout)
+            yield from _rechunk((_sqlite_dates(pa.Table.from_batches([b])) for b in reader), batch_rows)
+        except pa.ArrowInvalid as exc:
+            raise BulkIOError(proc.stderr.read().decode("utf-8", "replace").strip() or str(exc)) from exc
+        finally:
+            proc.stdout.close()
+            if proc.wait() != 0:
+                raise BulkIOError(proc.stderr.read().decode("utf-8", "replace").strip())
+            proc.stderr.close()
+        return
+    with postgres_connection(engine) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        reader = cur.fetch_record_batch()
+        yield from _rechunk((pa.Table.from_batches([b]) for b in reader), batch_rows)
+
+
+def _rechunk(tables: Iterator[pa.Table], batch_rows: int) -> Iterator[pa.Table]:
+    pending: list[pa.Table] = []
+    size = 0
+    for table in tables:
+        pending.append(table)
+        size += table.num_rows
+        if size >= batch_rows:
+            yield pa.concat_tables(pending).combine_chunks()
+            pending, size = [], 0
+    if size:
+        yield pa.concat_tables(pending).combine_chunks()
 
 
 def read_table(engine: Engine, table: str, columns: Sequence[str] | None = None) -> pa.Table:
@@ -64,8 +118,53 @@ def read_table(engine: Engine, table: str, columns: Sequence[str] | None = None)
     return read_query(engine, f"SELECT {cols} FROM {table}")
 
 
-def _sqlite_dates(table: pa.Table, _sql: str) -> pa.Table:
-    """SQLite keeps dates as ISO text: turn ``*_date``/``valid_*`` text columns back into date32."""
+def bulk_write(engine: Engine, tables: Mapping[str, pa.Table], *, before: Sequence[str] = ()) -> list[int]:
+    """In one transaction: run the ``before`` statements, then append each Arrow table to the existing
+    table of that name. Returns the row counts of the ``before`` statements. All or nothing."""
+    if _is_sqlite(engine):
+        return _sqlite_bulk_write(engine, tables, before)
+    rowcounts: list[int] = []
+    with postgres_connection(engine) as conn:
+        try:
+            with conn.cursor() as cur:
+                for statement in before:
+                    cur.execute(statement)
+                    rowcounts.append(cur.rowcount)
+                for name, data in tables.items():
+                    if data.num_rows:
+                        cur.adbc_ingest(name, data, mode="append")
+            conn.commit()
+        except Exception as exc:
+            conn.rollback()
+            raise BulkIOError(str(exc)) from exc
+    return rowcounts
+
+
+def write_table(engine: Engine, table_name: str, data: pa.Table) -> int:
+    """Append one Arrow table to an existing table (bulk load). Returns the number of rows."""
+    bulk_write(engine, {table_name: data})
+    return data.num_rows
+
+
+def _sqlite_bulk_write(engine: Engine, tables: Mapping[str, pa.Table], before: Sequence[str]) -> list[int]:
+    with tempfile.TemporaryDirectory(prefix="ansinh-bulk-") as tmp:
+        entries = []
+        for i, (name, data) in enumerate(tables.items()):
+            if not data.num_rows:
+                continue
+            path = Path(tmp) / f"{i}.arrow"
+            with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, _dates_as_text(data).schema) as out:
+                out.write_table(_dates_as_text(data))
+            entries.append([name, str(path)])
+        manifest = Path(tmp) / "manifest.json"
+        manifest.write_text(json.dumps({"statements": list(before), "tables": entries}), encoding="utf-8")
+        out_bytes = _run_worker(["write", _sqlite_path(engine), str(manifest)])
+    rowcounts: list[int] = json.loads(out_bytes)["rowcounts"]
+    return rowcounts
+
+
+def _sqlite_dates(table: pa.Table) -> pa.Table:
+    """SQLite keeps dates as ISO text: turn ``*_date``/``valid_*``/``*_on`` text columns into date32."""
     for i, field in enumerate(table.schema):
         name = field.name
         is_date = name.endswith("_date") or name.startswith("valid_") or name.endswith("_on")
@@ -74,30 +173,18 @@ def _sqlite_dates(table: pa.Table, _sql: str) -> pa.Table:
     return table
 
 
-def write_table(engine: Engine, table_name: str, data: pa.Table, *, conn: Any | None = None) -> int:
-    """Append an Arrow table to an existing table (bulk load). Returns the number of rows."""
-    if engine.url.get_backend_name() == "sqlite":
-        data = _dates_as_text(data)
-    if conn is not None:
-        with conn.cursor() as cur:
-            cur.adbc_ingest(table_name, data, mode="append")
-        return data.num_rows
-    with adbc_connection(engine) as own, own.cursor() as cur:
-        cur.adbc_ingest(table_name, data, mode="append")
-        own.commit()
-    return data.num_rows
-
-
 def _dates_as_text(data: pa.Table) -> pa.Table:
-    """SQLAlchemy reads SQLite dates as ISO text; write them the same way."""
+    """Write dates and timestamps to SQLite as SQLAlchemy does (ISO text), booleans as 0/1."""
     for i, field in enumerate(data.schema):
         if pa.types.is_date(field.type):
             # A cast gives the same ISO text as strftime, ten times faster.
             data = data.set_column(i, field.name, pc.cast(data[field.name], pa.string()))
         elif pa.types.is_timestamp(field.type):
-            data = data.set_column(
-                i, field.name, pc.strftime(data[field.name], format="%Y-%m-%d %H:%M:%S.%f")
-            )
+            # Arrow's %S carries the fractional seconds of the unit: "2026-11-23 04:40:00.123456".
+            column = data[field.name]
+            if field.type.tz is not None:
+                column = pc.cast(column, pa.timestamp(field.type.unit))  # UTC wall time
+            data = data.set_column(i, field.name, pc.strftime(column, format="%Y-%m-%d %H:%M:%S"))
         elif pa.types.is_boolean(field.type):
             data = data.set_column(i, field.name, pc.cast(data[field.name], pa.int8()))
     return data

@@ -31,9 +31,9 @@ from sqlalchemy import Table, func, select, types
 from sqlalchemy.engine import Engine
 
 import ansinh.all_models  # noqa: F401  (every table registered on Base.metadata)
-from ansinh.core.arrow_io import read_query
+from ansinh.core.arrow_io import stream_query
 from ansinh.core.audit import record
-from ansinh.core.db import Base, is_sqlite, unit_of_work
+from ansinh.core.db import Base, unit_of_work
 
 FORMATS = ("csv", "xlsx", "parquet")
 EXPORTABLE = (
@@ -93,26 +93,11 @@ def _conform(batch: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def _batches(engine: Engine, table: Table, schema: pa.Schema) -> Iterator[pa.Table]:
-    """Keyset pagination on a single-column primary key, OFFSET otherwise (small tables)."""
-    pk = list(table.primary_key.columns)
-    last: Any = None
-    offset = 0
-    while True:
-        query = select(table).order_by(*pk).limit(BATCH_ROWS)
-        if len(pk) == 1 and last is not None:
-            query = query.where(pk[0] > last)
-        elif len(pk) > 1:
-            query = query.offset(offset)
-        sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
-        batch = _conform(read_query(engine, sql), schema)
-        if batch.num_rows == 0:
-            return
-        yield batch
-        if batch.num_rows < BATCH_ROWS:
-            return
-        offset += batch.num_rows
-        if len(pk) == 1:
-            last = batch[pk[0].name][-1].as_py()
+    """The whole table in primary-key order, streamed in batches of ``BATCH_ROWS``."""
+    query = select(table).order_by(*table.primary_key.columns)
+    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    for batch in stream_query(engine, sql, BATCH_ROWS):
+        yield _conform(batch, schema)
 
 
 def export_table(
@@ -136,9 +121,6 @@ def export_table(
     if fmt == "xlsx" and total > XLSX_MAX_ROWS:
         raise ExportError(f"{table_name} has {total:,} rows; an .xlsx sheet holds at most "
                           f"{XLSX_MAX_ROWS:,} data rows. Use --format csv or --format parquet")
-    if is_sqlite(engine):
-        # ADBC brings its own SQLite; idle pysqlite connections can make it read a stale snapshot
-        engine.dispose()
     schema = arrow_schema(table)
     temp = output.with_name(f".{output.name}.part")
     writer = {"csv": _write_csv, "parquet": _write_parquet, "xlsx": _write_xlsx}[fmt]

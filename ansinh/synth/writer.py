@@ -12,7 +12,7 @@ from sqlalchemy import Index, Table, func, select, text
 from sqlalchemy.engine import Engine
 
 import ansinh.all_models  # noqa: F401  (every table must be known to find dependants)
-from ansinh.core.arrow_io import adbc_connection, write_table
+from ansinh.core.arrow_io import bulk_write
 from ansinh.core.db import Base
 from ansinh.synth.context import SynthContext
 from ansinh.synth.province import TABLE_ORDER
@@ -76,13 +76,11 @@ def write_province(engine: Engine, ctx: SynthContext, *, replace: bool = False,
     with engine.begin() as conn:
         for index in indexes:
             index.drop(conn, checkfirst=True)
-    counts: dict[str, int] = {}
-    with adbc_connection(engine) as conn:
-        for name in TABLE_ORDER:
-            if progress:
-                progress(f"writing {name}")
-            counts[name] = write_table(engine, name, ctx.tables[name], conn=conn)
-        conn.commit()
+    if progress:
+        progress("writing " + ", ".join(TABLE_ORDER))
+    engine.dispose()  # the bulk load runs in another process: leave it the file alone
+    bulk_write(engine, {name: ctx.tables[name] for name in TABLE_ORDER})
+    counts = {name: ctx.tables[name].num_rows for name in TABLE_ORDER}
     if progress:
         progress("indexing")
     with engine.begin() as conn:

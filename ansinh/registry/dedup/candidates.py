@@ -5,7 +5,7 @@ in DuckDB (:mod:`.matching`), and the run's pairs *replace* the open candidates 
 bulk-loaded through ADBC. Decisions already taken are kept: a dismissed pair is never proposed
 again, a merged one cannot be (its duplicate is excluded from matching).
 
->>> report = find_candidates(engine, min_score=45)           # doctest: +SKIP
+>>> report = find_candidates(engine, min_score=50)           # doctest: +SKIP
 >>> report.candidates, report.counts_by_reason["same_personal_id"]   # doctest: +SKIP
 (1873, 912)
 """
@@ -23,9 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
 from ansinh.core import audit
-from ansinh.core.arrow_io import adbc_connection, read_query, write_table
+from ansinh.core.arrow_io import bulk_write, read_query
 from ansinh.core.audit import utcnow
-from ansinh.core.db import is_sqlite, unit_of_work
+from ansinh.core.db import unit_of_work
 from ansinh.registry.dedup.matching import (
     DEFAULT_MIN_SCORE,
     PERSON_COLUMNS,
@@ -77,7 +77,6 @@ def find_candidates(
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     progress("reading persons")
-    _close_pooled_sqlite(engine)
     persons = read_query(engine, PERSONS_SQL)
     decided = read_query(engine, DECIDED_SQL)
     seconds["read"] = time.perf_counter() - start
@@ -105,18 +104,6 @@ def find_candidates(
     )
 
 
-def _close_pooled_sqlite(engine: Engine) -> None:
-    """Close the engine's idle SQLite connections before ADBC opens the same file.
-
-    The ADBC driver carries its own copy of SQLite. Two copies in one process do not see each
-    other's POSIX locks (https://sqlite.org/howtocorrupt.html §2.2.1): with a pysqlite connection
-    left open in the pool, an ADBC connection read a stale snapshot that missed committed
-    transactions (found by tests/integration/test_dedup.py). Closing the idle ones avoids it.
-    """
-    if is_sqlite(engine):
-        engine.dispose()
-
-
 def _without_decided(pairs: pa.Table, decided: pa.Table) -> pa.Table:
     """Drop pairs a reviewer has already decided (dismissed or merged)."""
     if decided.num_rows == 0:
@@ -127,13 +114,7 @@ def _without_decided(pairs: pa.Table, decided: pa.Table) -> pa.Table:
 
 
 def _replace_open(engine: Engine, pairs: pa.Table) -> int:
-    """Delete the open candidates and bulk-insert ``pairs``, in one ADBC transaction."""
-    now = utcnow()
-    found_at = pa.array([now] * pairs.num_rows, type=pa.timestamp("us", tz="UTC"))
-    if is_sqlite(engine):
-        # Written as SQLAlchemy writes SQLite datetimes. (arrow_io's own conversion appends a
-        # literal ".%f", which Arrow's strftime does not know; reported, core is not ours.)
-        found_at = pa.array([now.strftime("%Y-%m-%d %H:%M:%S.%f")] * pairs.num_rows, type=pa.string())
+    """Delete the open candidates and bulk-insert ``pairs``, in one transaction."""
     rows = pa.table(
         {
             "person_a_id": pairs.column("person_a_id").cast(pa.int64()),
@@ -141,18 +122,12 @@ def _replace_open(engine: Engine, pairs: pa.Table) -> int:
             "score": pairs.column("score").cast(pa.float64()),
             "reasons": pairs.column("reasons"),
             "status": pa.array(["open"] * pairs.num_rows, type=pa.string()),
-            "found_at": found_at,
+            "found_at": pa.array([utcnow()] * pairs.num_rows, type=pa.timestamp("us", tz="UTC")),
         }
     )
-    with adbc_connection(engine) as conn:
-        with conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM dedup_candidates WHERE status = 'open'")
-            row = cur.fetchone()
-            replaced = int(row[0]) if row else 0
-            cur.execute("DELETE FROM dedup_candidates WHERE status = 'open'")
-        if rows.num_rows:
-            write_table(engine, "dedup_candidates", rows, conn=conn)
-        conn.commit()
+    (replaced,) = bulk_write(
+        engine, {"dedup_candidates": rows}, before=["DELETE FROM dedup_candidates WHERE status = 'open'"]
+    )
     return replaced
 
 
