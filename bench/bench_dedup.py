@@ -29,7 +29,7 @@ from ansinh.core.arrow_io import read_query, write_table
 from ansinh.core.db import make_engine, unit_of_work
 from ansinh.core.migrate import upgrade
 from ansinh.core.text import name_key, strip_diacritics
-from ansinh.registry.dedup import band, find_candidates
+from ansinh.registry.dedup import DEFAULT_MIN_SCORE, band, find_candidates
 from ansinh.registry.models import Commune
 
 COMMUNES = [f"42{i:03d}" for i in range(1, 121)]
@@ -241,7 +241,6 @@ def build_database(engine: Engine, n: int, seed: int) -> pa.Table:
         for code in COMMUNES:
             session.add(Commune(code=code, name=f"Xã {code}", kind="xa", province_code="42",
                                 valid_from=date(2025, 7, 1)))  # fmt: skip
-    engine.dispose()  # no pysqlite connection open while ADBC writes (see dedup.candidates)
     persons, pairs = generate(n, seed)
     for start in range(0, persons.num_rows, 200_000):
         write_table(engine, "persons", persons.slice(start, 200_000))
@@ -280,7 +279,7 @@ def main() -> None:
     parser.add_argument("--generate", type=int, metavar="N", help="first build an N-person SQLite database")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--min-score", type=float, default=45.0)
+    parser.add_argument("--min-score", type=float, default=DEFAULT_MIN_SCORE)
     args = parser.parse_args()
 
     engine = make_engine(args.db)

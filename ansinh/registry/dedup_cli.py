@@ -1,6 +1,6 @@
 """``ansinh dedup …``: find, list, merge and dismiss duplicate person records (một người nhiều sổ).
 
-ansinh dedup find --min-score 45
+ansinh dedup find --min-score 50
 ansinh dedup list --limit 20
 ansinh dedup merge 17 42 --reason "CCCD checked at the counter"
 ansinh dedup dismiss 7 --note "twins, birth certificates seen"
@@ -17,6 +17,7 @@ from rich.table import Table
 
 from ansinh.core.db import get_engine
 from ansinh.core.text import mask_id
+from ansinh.registry.dedup.matching import DEFAULT_MIN_SCORE
 
 if TYPE_CHECKING:
     from ansinh.registry.dedup.candidates import PersonSummary
@@ -31,7 +32,9 @@ def _actor(actor: str | None) -> str:
 
 
 def find(
-    min_score: float = typer.Option(45.0, "--min-score", help="List pairs scoring at least this (0–100)"),
+    min_score: float = typer.Option(
+        DEFAULT_MIN_SCORE, "--min-score", help="List pairs scoring at least this (0–100)"
+    ),
 ) -> None:
     """Search all active persons for probable duplicates and replace the open candidate list."""
     from ansinh.registry.dedup import find_candidates

@@ -110,8 +110,8 @@ def test_find_lists_exactly_the_duplicates(registry: Engine) -> None:
     assert report.candidates == 4
     assert report.counts_by_reason["same_birth_date"] == 4
     assert report.counts_by_reason["same_personal_id"] == 1
-    assert pairs[(1, 2)].score == 94
-    assert pairs[(7, 8)].score == 45
+    assert pairs[(1, 2)].score == 88
+    assert pairs[(7, 8)].score == 54
     assert all(c.found_at is not None for c in pairs.values())
 
 

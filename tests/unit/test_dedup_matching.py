@@ -80,7 +80,15 @@ def test_name_and_birth_date_alone_stay_below_the_threshold() -> None:
     people = (person(1, PID), person(2, None, commune="42002"))
     assert pairs_of(*people) == {}
     assert pairs_of(*people, min_score=0) == {(1, 2): "same_name,same_birth_date,same_gender"}
-    assert score_of(["same_name", "same_birth_date", "same_gender"]) == DEFAULT_MIN_SCORE - 1
+    assert score_of(["same_name", "same_birth_date", "same_gender"]) < DEFAULT_MIN_SCORE
+
+
+def test_different_personal_ids_count_little_against() -> None:
+    # a second record keyed with someone else's ID: listed when name, birth date and commune agree
+    found = pairs_of(person(1, PID), person(2, "042088507711", "Nguyen Van An"))
+    assert found == {
+        (1, 2): "different_personal_id,same_name_unaccented,same_birth_date,same_gender,same_commune"
+    }
 
 
 def test_legacy_cmnd_is_not_counted_against() -> None:
@@ -109,8 +117,10 @@ def test_personal_id_typo_with_birth_date_typo(typo: date) -> None:
     assert found == {(1, 2): "near_personal_id,same_name,near_birth_date,same_gender,same_commune"}
 
 
-def test_personal_id_typo_with_another_birth_date() -> None:
-    found = pairs_of(person(1, PID), person(2, "042088001243", birth_date=date(1988, 9, 23)))
+def test_personal_id_typo_with_another_birth_date_is_not_listed() -> None:
+    people = (person(1, PID), person(2, "042088001243", birth_date=date(1988, 9, 23)))
+    assert pairs_of(*people) == {}
+    found = pairs_of(*people, min_score=0)
     assert found == {(1, 2): "near_personal_id,same_name,different_birth_date,same_gender,same_commune"}
 
 
@@ -124,8 +134,8 @@ def test_two_digits_apart_is_not_near() -> None:
 
 def test_near_personal_id_of_a_different_person_is_not_listed() -> None:
     # One-digit-apart IDs happen by chance within one birth year; a different name defeats it.
-    found = pairs_of(person(1, PID), person(2, "042088001235", "Trần Văn Bình"), min_score=0)
-    assert found == {(1, 2): "near_personal_id,different_name,same_birth_date,same_gender,same_commune"}
+    found = pairs_of(person(1, PID), person(2, "042088001235", "Trần Văn Bình", commune="42002"), min_score=0)
+    assert found == {(1, 2): "near_personal_id,different_name,same_birth_date,same_gender"}
     assert score_of(found[(1, 2)].split(",")) < DEFAULT_MIN_SCORE
 
 
@@ -151,7 +161,8 @@ def test_twins_are_not_candidates() -> None:
     ]
     assert pairs_of(*an_anh) == {}
     assert pairs_of(*an_anh, min_score=0) == {
-        (1, 2): "different_personal_id,name_one_typo,same_birth_date,same_gender,same_commune,same_household"
+        (1, 2): "different_personal_id,name_one_typo,same_birth_date,same_gender,same_commune,same_household,"
+        "possible_twins"
     }
 
 
@@ -203,12 +214,12 @@ def test_bands() -> None:
     assert band(100) == "very likely"
     assert band(75) == "very likely"
     assert band(74) == "likely"
-    assert band(55) == "likely"
-    assert band(45) == "possible"
-    assert band(44.9) == "unlikely"
+    assert band(60) == "likely"
+    assert band(50) == "possible"
+    assert band(49.9) == "unlikely"
 
 
 def test_counts() -> None:
-    table = pa.table({"score": [100.0, 53.0, 45.0], "reasons": ["a,b", "b", "b,c"]})
+    table = pa.table({"score": [100.0, 53.0, 50.0], "reasons": ["a,b", "b", "b,c"]})
     assert counts_by_reason(table) == {"b": 3, "a": 1, "c": 1}
     assert counts_by_band(table) == {"very likely": 1, "possible": 2}

@@ -18,7 +18,7 @@ Every formed pair is then scored from the evidence, whichever block formed it (s
 and :func:`band`). Worked example::
 
     >>> persons = pa.table({...})            # doctest: +SKIP
-    >>> candidate_pairs(persons, min_score=45).to_pylist()   # doctest: +SKIP
+    >>> candidate_pairs(persons, min_score=50).to_pylist()   # doctest: +SKIP
     [{'person_a_id': 1, 'person_b_id': 2, 'score': 100.0,
       'reasons': 'same_personal_id,same_name,same_birth_date,same_gender,same_commune'}]
 """
@@ -45,40 +45,43 @@ PERSON_COLUMNS = (
 
 #: Points each piece of evidence adds (or removes). The score is their sum, clipped to 0–100.
 #:
-#: Why these numbers: the personal ID is issued once per human by the national population database,
-#: so agreement is the strongest evidence and two well-formed IDs that disagree count against
-#: (twins, namesakes). A one-digit difference is a typical typing mistake, but also happens by chance
-#: among the ~6,000 people of one birth year and place, so it needs the name or birth date to agree.
-#: Names are concentrated in Vietnam (Nguyễn ≈ 38 %, "Văn"/"Thị", a few dozen given names), so name,
-#: birth date and gender without any ID evidence score 44, just below the threshold: across a
-#: province of a million people such coincidences outnumber true duplicates (measured with
-#: bench/bench_dedup.py); the same commune or household lifts them to 49. A birth date one digit
-#: apart, or with day and month swapped, is a typing mistake, not a disagreement.
+#: The points are roughly twice the log₂ likelihood ratio of each piece of evidence (Fellegi–Sunter):
+#: how much more often it is seen in a true duplicate than in two people drawn at random from one
+#: province. A birth date agrees by chance once in ~29,000 pairs (30 points), a commune once in ~120
+#: (12), a full name once in a few hundred because names are concentrated in Vietnam (Nguyễn ≈ 38 %,
+#: "Văn"/"Thị", a few dozen given names: 16), a personal ID essentially never (40). Two different
+#: well-formed personal IDs count only a little against (−4): second records are often keyed with
+#: someone else's or a mistyped ID, so this is common among true duplicates too. Name, birth date
+#: and gender without a place or an ID score 48, just below the threshold: across a million people
+#: such namesakes outnumber true duplicates (measured with bench/bench_dedup.py); the same commune
+#: lifts them to 60. Twins (sinh đôi) share a household and a birth date, carry different IDs and
+#: often names one letter apart (An / Anh): that combination is marked ``possible_twins``.
 WEIGHTS: Mapping[str, float] = {
-    "same_personal_id": 50,
-    "near_personal_id": 35,
-    "different_personal_id": -20,
-    "same_name": 24,
-    "same_name_unaccented": 22,
-    "name_one_typo": 20,
-    "different_name": -20,
-    "same_birth_date": 15,
-    "near_birth_date": 5,
-    "different_birth_date": -15,
-    "same_gender": 5,
-    "different_gender": -15,
-    "same_commune": 5,
-    "same_household": 5,
+    "same_personal_id": 40,
+    "near_personal_id": 24,
+    "different_personal_id": -4,
+    "same_name": 16,
+    "same_name_unaccented": 14,
+    "name_one_typo": 10,
+    "different_name": -8,
+    "same_birth_date": 30,
+    "near_birth_date": 10,
+    "different_birth_date": -12,
+    "same_gender": 2,
+    "different_gender": -14,
+    "same_commune": 12,
+    "same_household": 4,
+    "possible_twins": -20,
 }
 
 #: Default threshold: pairs scoring below are not listed.
-DEFAULT_MIN_SCORE = 45.0
+DEFAULT_MIN_SCORE = 50.0
 
 #: Score bands shown to the reviewer, highest first: (lower bound, label, what to do).
 BANDS: tuple[tuple[float, str, str], ...] = (
     (75, "very likely", "same ID (or an ID typo), same name and birth date: check the two files, merge"),
-    (55, "likely", "one identifier agrees, something else differs: check against the population database"),
-    (45, "possible", "no ID evidence, only name, birth date and place: ask the person before merging"),
+    (60, "likely", "an ID or the place agrees with name and birth date: check the population database"),
+    (50, "possible", "name or ID partly disagrees: ask the person or the employer before merging"),
     (0, "unlikely", "not listed"),
 )
 
@@ -233,6 +236,7 @@ def _score_sql() -> str:
         "e_gender": ["same_gender", "different_gender"],
         "e_commune": ["same_commune"],
         "e_household": ["same_household"],
+        "e_twins": ["possible_twins"],
     }
     points = " + ".join(_case(col, tokens) for col, tokens in evidence.items())
     return f"""
@@ -258,12 +262,16 @@ def _score_sql() -> str:
                      ELSE 'different_birth_date' END AS e_birth,
                 CASE WHEN a.gender = b.gender THEN 'same_gender' ELSE 'different_gender' END AS e_gender,
                 CASE WHEN a.commune_code = b.commune_code THEN 'same_commune' END AS e_commune,
-                CASE WHEN a.household_id = b.household_id THEN 'same_household' END AS e_household
+                CASE WHEN a.household_id = b.household_id THEN 'same_household' END AS e_household,
+                CASE WHEN a.household_id = b.household_id AND a.birth_date = b.birth_date
+                      AND a.pid12 <> b.pid12 AND a.name_key <> b.name_key
+                     THEN 'possible_twins' END AS e_twins
             FROM pairs x JOIN p a ON a.id = x.a_id JOIN p b ON b.id = x.b_id
         ), scored AS (
             SELECT a_id, b_id,
                    greatest(0.0, least(100.0, {points})) AS score,
-                   concat_ws(',', e_pid, e_name, e_birth, e_gender, e_commune, e_household) AS reasons
+                   concat_ws(',', e_pid, e_name, e_birth, e_gender, e_commune, e_household, e_twins)
+                       AS reasons
             FROM ev
         )
         SELECT a_id AS person_a_id, b_id AS person_b_id, score, reasons
