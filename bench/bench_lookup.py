@@ -15,10 +15,10 @@ import time
 
 from sqlalchemy import text
 
-from bench.common import BENCH_DB, ensure_province, percentile
 from ansinh.core.db import make_engine, session_factory
 from ansinh.core.scope import AreaScope
 from ansinh.registry.queries import search_persons
+from bench.common import BENCH_DB, ensure_province, percentile
 
 
 def sample_queries(url: str, n: int, seed: int) -> dict[str, list[str]]:
@@ -29,10 +29,13 @@ def sample_queries(url: str, n: int, seed: int) -> dict[str, list[str]]:
         ids = [rng.randint(1, max_id) for _ in range(n)]
         rows = []
         for chunk in range(0, n, 500):
-            part = ids[chunk:chunk + 500]
-            rows += conn.execute(text(
-                f"SELECT personal_id, si_number, full_name FROM persons WHERE id IN ({','.join(map(str, part))})"
-            )).all()
+            part = ids[chunk : chunk + 500]
+            rows += conn.execute(
+                text(
+                    "SELECT personal_id, si_number, full_name FROM persons "
+                    f"WHERE id IN ({','.join(map(str, part))})"
+                )
+            ).all()
     engine.dispose()
     names = [" ".join(r[2].split()[: rng.choice([2, 3])]) for r in rows]
     return {"personal_id": [r[0] for r in rows], "si_number": [r[1] for r in rows], "name_prefix": names}
@@ -61,8 +64,10 @@ def main() -> None:
                 if kind != "name_prefix" and not found:
                     raise SystemExit(f"{kind} {q} not found")
                 session.expunge_all()
-            print(f"{kind:12s} n={len(times)}  p50 {percentile(times, 0.5):.2f} ms  "
-                  f"p95 {percentile(times, 0.95):.2f} ms  max {max(times):.2f} ms")
+            print(
+                f"{kind:12s} n={len(times)}  p50 {percentile(times, 0.5):.2f} ms  "
+                f"p95 {percentile(times, 0.95):.2f} ms  max {max(times):.2f} ms"
+            )
 
 
 if __name__ == "__main__":

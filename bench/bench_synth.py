@@ -20,9 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.common import PEOPLE, SEED, report
 from ansinh.core.db import make_engine, normalise_url
 from ansinh.core.migrate import upgrade
+from bench.common import PEOPLE, SEED, report
 
 
 def fresh_database(url: str) -> None:
@@ -53,9 +53,21 @@ def main() -> None:
     for _ in range(args.runs):
         fresh_database(args.db)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "ansinh.cli.main", "synth", "--people", str(args.people),
-                        "--seed", str(args.seed)], check=True, env={**os.environ, "ANSINH_DATABASE_URL": args.db},
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ansinh.cli.main",
+                "synth",
+                "--people",
+                str(args.people),
+                "--seed",
+                str(args.seed),
+            ],
+            check=True,
+            env={**os.environ, "ANSINH_DATABASE_URL": args.db},
+            stdout=subprocess.DEVNULL,
+        )
         runs.append(time.perf_counter() - started)
         print(f"run {len(runs)}: {runs[-1]:.1f} s", flush=True)
     report(f"synth {args.people:,} people into {args.db.split('://')[0]}", runs)

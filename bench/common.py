@@ -46,8 +46,11 @@ def ensure_province(url: str = BENCH_DB, people: int = PEOPLE, seed: int = SEED)
     if count:
         return
     Path("var").mkdir(exist_ok=True)
-    subprocess.run([sys.executable, "-m", "ansinh.cli.main", "synth", "--people", str(people), "--seed",
-                    str(seed)], check=True, env=_env(url))
+    subprocess.run(
+        [sys.executable, "-m", "ansinh.cli.main", "synth", "--people", str(people), "--seed", str(seed)],
+        check=True,
+        env=_env(url),
+    )
 
 
 def _env(url: str) -> dict[str, str]:

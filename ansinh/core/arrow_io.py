@@ -56,8 +56,12 @@ def postgres_connection(engine: Engine) -> Iterator[Any]:
 
 
 def _run_worker(args: list[str], stdin: bytes | None = None) -> bytes:
-    proc = subprocess.run([sys.executable, "-m", "ansinh.core.sqlite_worker", *args], input=stdin,
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ansinh.core.sqlite_worker", *args],
+        input=stdin,
+        capture_output=True,
+        check=False,
+    )
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise BulkIOError(message[-1] if message else f"sqlite worker failed ({proc.returncode})")
@@ -78,8 +82,12 @@ def read_query(engine: Engine, sql: str) -> pa.Table:
 def stream_query(engine: Engine, sql: str, batch_rows: int = 50_000) -> Iterator[pa.Table]:
     """Run one SELECT and yield its result in tables of about ``batch_rows`` rows (bounded memory)."""
     if _is_sqlite(engine):
-        proc = subprocess.Popen([sys.executable, "-m", "ansinh.core.sqlite_worker", "read", _sqlite_path(engine)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ansinh.core.sqlite_worker", "read", _sqlite_path(engine)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
         proc.stdin.write(sql.encode("utf-8"))
         proc.stdin.close()
@@ -143,7 +151,8 @@ def bulk_write(engine: Engine, tables: Mapping[str, pa.Table], *, before: Sequen
 def write_table(engine: Engine, table_name: str, data: pa.Table) -> int:
     """Append one Arrow table to an existing table (bulk load). Returns the number of rows."""
     bulk_write(engine, {table_name: data})
-    return data.num_rows
+    rows: int = data.num_rows
+    return rows
 
 
 def _sqlite_bulk_write(engine: Engine, tables: Mapping[str, pa.Table], before: Sequence[str]) -> list[int]:
@@ -153,13 +162,16 @@ def _sqlite_bulk_write(engine: Engine, tables: Mapping[str, pa.Table], before: S
             if not data.num_rows:
                 continue
             path = Path(tmp) / f"{i}.arrow"
-            with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, _dates_as_text(data).schema) as out:
+            with (
+                pa.OSFile(str(path), "wb") as sink,
+                pa.ipc.new_file(sink, _dates_as_text(data).schema) as out,
+            ):
                 out.write_table(_dates_as_text(data))
             entries.append([name, str(path)])
         manifest = Path(tmp) / "manifest.json"
         manifest.write_text(json.dumps({"statements": list(before), "tables": entries}), encoding="utf-8")
         out_bytes = _run_worker(["write", _sqlite_path(engine), str(manifest)])
-    rowcounts: list[int] = json.loads(out_bytes)["rowcounts"]
+    rowcounts = [int(n) for n in json.loads(out_bytes)["rowcounts"]]
     return rowcounts
 
 
@@ -169,7 +181,9 @@ def _sqlite_dates(table: pa.Table) -> pa.Table:
         name = field.name
         is_date = name.endswith("_date") or name.startswith("valid_") or name.endswith("_on")
         if is_date and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
-            table = table.set_column(i, name, pc.cast(pc.utf8_slice_codeunits(table[name], 0, 10), pa.date32()))
+            table = table.set_column(
+                i, name, pc.cast(pc.utf8_slice_codeunits(table[name], 0, 10), pa.date32())
+            )
     return table
 
 

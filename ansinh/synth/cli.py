@@ -33,14 +33,20 @@ def synth(
     config = SynthConfig(province=province, people=people, months=months, seed=seed, until=until)
     engine = get_engine()
     started = time.perf_counter()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("generating", total=None)
         ctx = generate(config, progress=lambda step: bar.update(task, description=f"generating {step}"))
         generated = time.perf_counter()
         try:
-            counts = write_province(engine, ctx, replace=replace,
-                                    progress=lambda step: bar.update(task, description=step))
+            counts = write_province(
+                engine, ctx, replace=replace, progress=lambda step: bar.update(task, description=step)
+            )
         except ProvinceExists as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc
@@ -49,8 +55,14 @@ def synth(
     _print_summary(config, counts, summarise(ctx), generated - started, written - generated, label_paths)
 
 
-def _print_summary(config: SynthConfig, counts: dict[str, int], figures: dict[str, float | int],
-                   gen_s: float, write_s: float, labels: list[Path]) -> None:
+def _print_summary(
+    config: SynthConfig,
+    counts: dict[str, int],
+    figures: dict[str, float | int],
+    gen_s: float,
+    write_s: float,
+    labels: list[Path],
+) -> None:
     table = Table(title=f"Synthetic province: {config.describe()}")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -58,13 +70,17 @@ def _print_summary(config: SynthConfig, counts: dict[str, int], figures: dict[st
         table.add_row(name, f"{rows:,}")
     console.print(table)
     console.print(
-        f"At {config.until}: population {figures['population']:,}, labour force ≈ {figures['labour_force']:,}; "
+        f"At {config.until}: population {figures['population']:,}, "
+        f"labour force ≈ {figures['labour_force']:,}; "
         f"compulsory SI {figures['si']:,}, voluntary SI {figures['vsi']:,} "
         f"({figures['si_share_of_labour_force']:.1%} of the labour force), UI {figures['ui']:,}, "
         f"HI {figures['hi']:,} ({figures['hi_share_of_population']:.1%} of the population); "
-        f"{figures['duplicates_planted']:,} planted duplicate records.")
-    console.print(f"Generated in {gen_s:.1f} s, written in {write_s:.1f} s. Labels: "
-                  + ", ".join(str(p) for p in labels))
+        f"{figures['duplicates_planted']:,} planted duplicate records."
+    )
+    console.print(
+        f"Generated in {gen_s:.1f} s, written in {write_s:.1f} s. Labels: "
+        + ", ".join(str(p) for p in labels)
+    )
 
 
 def register(app: typer.Typer) -> None:

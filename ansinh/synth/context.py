@@ -13,8 +13,17 @@ from ansinh.synth.calendar import format_period, parse_period, to_date
 
 #: Component ids for the random streams. Append new ones; never renumber (that would change output).
 STREAMS = {
-    "areas": 1, "households": 2, "persons": 3, "employers": 4, "employment": 5, "health": 6,
-    "voluntary": 7, "duplicates": 8, "poverty": 9, "deaths": 10, "moves": 11,
+    "areas": 1,
+    "households": 2,
+    "persons": 3,
+    "employers": 4,
+    "employment": 5,
+    "health": 6,
+    "voluntary": 7,
+    "duplicates": 8,
+    "poverty": 9,
+    "deaths": 10,
+    "moves": 11,
 }
 
 
@@ -48,8 +57,10 @@ class SynthConfig:
         return date.fromordinal(nxt.toordinal() - 1)
 
     def describe(self) -> str:
-        return (f"province {self.province}, {self.people:,} people, "
-                f"{format_period(self.start_month)}..{self.until}, seed {self.seed}")
+        return (
+            f"province {self.province}, {self.people:,} people, "
+            f"{format_period(self.start_month)}..{self.until}, seed {self.seed}"
+        )
 
 
 @dataclass

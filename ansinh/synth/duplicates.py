@@ -42,7 +42,7 @@ def _typo_name(name: str, rng: np.random.Generator) -> str:
     given_start = name.rfind(" ") + 1
     i = int(rng.integers(given_start, len(name)))
     letters = "aeiounmhtgc"
-    return name[:i] + letters[int(rng.integers(0, len(letters)))] + name[i + 1:]
+    return name[:i] + letters[int(rng.integers(0, len(letters)))] + name[i + 1 :]
 
 
 def plant_duplicates(ctx: SynthContext, originals_pool: np.ndarray) -> None:
@@ -58,7 +58,7 @@ def plant_duplicates(ctx: SynthContext, originals_pool: np.ndarray) -> None:
     src = persons.take(pa.array(orig)).to_pylist()
     first_id = persons.num_rows + 1
     used_ids = set(persons["personal_id"].to_pylist())
-    rows = []
+    rows: list[dict[str, object]] = []
     for k, row in zip(kind, src, strict=True):
         dup = dict(row)
         dup["id"] = first_id + len(rows)
@@ -83,11 +83,13 @@ def plant_duplicates(ctx: SynthContext, originals_pool: np.ndarray) -> None:
     ctx.tables["persons"] = pa.concat_tables([persons, extra])
     ctx.arrays["duplicate_rows"] = n_dup
     ctx.arrays["duplicate_ids"] = np.arange(first_id, first_id + n_dup)
-    ctx.labels["duplicates"] = pa.table({
-        "original_id": pa.array(orig + 1, pa.int64()),
-        "duplicate_id": pa.array(np.arange(first_id, first_id + n_dup), pa.int64()),
-        "kind": pc.take(pa.array(KINDS), pa.array(kind)),
-    })
+    ctx.labels["duplicates"] = pa.table(
+        {
+            "original_id": pa.array(orig + 1, pa.int64()),
+            "duplicate_id": pa.array(np.arange(first_id, first_id + n_dup), pa.int64()),
+            "kind": pc.take(pa.array(KINDS), pa.array(kind)),
+        }
+    )
 
 
 def _fresh_id(pid: str, rng: np.random.Generator, used: set[str]) -> str:

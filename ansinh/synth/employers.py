@@ -16,8 +16,13 @@ from ansinh.synth.names import COMPANY_TRADES, COMPANY_WORDS
 KINDS = ["enterprise", "state_agency", "business_household", "cooperative", "ngo", "foreign_org", "other"]
 KIND_P = [0.80, 0.06, 0.07, 0.04, 0.01, 0.01, 0.01]
 KIND_PREFIX = {
-    "enterprise": "Công ty TNHH", "state_agency": "", "business_household": "Hộ kinh doanh",
-    "cooperative": "Hợp tác xã", "ngo": "Hội", "foreign_org": "Văn phòng đại diện", "other": "Tổ chức",
+    "enterprise": "Công ty TNHH",
+    "state_agency": "",
+    "business_household": "Hộ kinh doanh",
+    "cooperative": "Hợp tác xã",
+    "ngo": "Hội",
+    "foreign_org": "Văn phòng đại diện",
+    "other": "Tổ chức",
 }
 SECTORS = list(COMPANY_TRADES)
 #: Weights of C, G, F, H, I, A, J, K, M, N, P, Q, O, S, D, E, B (manufacturing, trade, construction…).
@@ -43,7 +48,11 @@ def generate_employers(ctx: SynthContext) -> None:
     state = kind_name == "state_agency"
     sector[state] = rng.choice(STATE_SECTORS, state.sum(), p=[0.3, 0.5, 0.2])
     # Heavy tail: most employers have a handful of employees, a few have thousands.
-    size = np.exp(rng.normal(1.4, 1.45, n)) * np.where(state, 0.9, 1.0) * np.where(kind_name == "business_household", 0.3, 1.0)
+    size = (
+        np.exp(rng.normal(1.4, 1.45, n))
+        * np.where(state, 0.9, 1.0)
+        * np.where(kind_name == "business_household", 0.3, 1.0)
+    )
     size[np.argsort(-size)[: max(1, n // 2000)]] *= 6  # a steel plant, a port: very large employers
     ctx.arrays["employer_size"] = size / size.sum()
     communes = ctx.arrays["commune_code"]
@@ -62,16 +71,18 @@ def generate_employers(ctx: SynthContext) -> None:
     branch = rng.random(n) < 0.04
     tax = pc.if_else(pa.array(branch), pc.binary_join_element_wise(tax, "001", "-"), tax)
     names = _employer_names(rng, kind_name, sector)
-    ctx.tables["employers"] = pa.table({
-        "id": ids,
-        "tax_code": tax,
-        "name": pa.array(names, pa.string()),
-        "name_key": pa.array([name_key(x) for x in names], pa.string()),
-        "kind": pa.array(kind_name.astype(str), pa.string()),
-        "commune_code": pc.take(pa.array(list(communes), pa.string()), pa.array(commune)),
-        "sector": pa.array(sector.astype(str), pa.string()),
-        "registered_on": pa.array(registered, pa.date32()),
-    })
+    ctx.tables["employers"] = pa.table(
+        {
+            "id": ids,
+            "tax_code": tax,
+            "name": pa.array(names, pa.string()),
+            "name_key": pa.array([name_key(x) for x in names], pa.string()),
+            "kind": pa.array(kind_name.astype(str), pa.string()),
+            "commune_code": pc.take(pa.array(list(communes), pa.string()), pa.array(commune)),
+            "sector": pa.array(sector.astype(str), pa.string()),
+            "registered_on": pa.array(registered, pa.date32()),
+        }
+    )
     _region_history(ctx, ids, region, registered, rng)
     _status_history(ctx, ids, registered, rng)
 
@@ -83,14 +94,17 @@ def _employer_names(rng: np.random.Generator, kind: np.ndarray, sector: np.ndarr
         trade = COMPANY_TRADES.get(s, "Dịch vụ")
         word = COMPANY_WORDS[words[i]]
         if k == "state_agency":
-            names.append({"O": "Ủy ban nhân dân", "P": "Trường", "Q": "Trạm Y tế"}.get(s, "Sở") + f" {word} {i}")
+            names.append(
+                {"O": "Ủy ban nhân dân", "P": "Trường", "Q": "Trạm Y tế"}.get(s, "Sở") + f" {word} {i}"
+            )
         else:
             names.append(f"{KIND_PREFIX[k]} {trade} {word} {i}".strip())
     return names
 
 
-def _region_history(ctx: SynthContext, ids: np.ndarray, region: np.ndarray, registered: np.ndarray,
-                    rng: np.random.Generator) -> None:
+def _region_history(
+    ctx: SynthContext, ids: np.ndarray, region: np.ndarray, registered: np.ndarray, rng: np.random.Generator
+) -> None:
     moved = rng.random(len(ids)) < 0.05
     new_region = np.clip(region - 1, 1, 4)  # re-mapping moved some communes up a region
     moved &= new_region != region
@@ -98,18 +112,24 @@ def _region_history(ctx: SynthContext, ids: np.ndarray, region: np.ndarray, regi
     ctx.arrays["employer_region_2026"] = np.where(moved, new_region, region)
     first_to = np.where(moved, REGION_REMAP_DATE - day, np.datetime64("NaT"))
     emp = np.r_[ids, ids[moved]]
-    ctx.tables["employer_regions"] = pa.table({
-        "id": np.arange(1, len(emp) + 1, dtype=np.int64),
-        "employer_id": emp,
-        "region": pa.array(np.r_[region, new_region[moved]].astype(np.int16), pa.int16()),
-        "valid_from": pa.array(np.r_[registered, np.full(moved.sum(), REGION_REMAP_DATE)], pa.date32()),
-        "valid_to": pa.array(np.r_[first_to, np.full(moved.sum(), np.datetime64("NaT"))].astype("datetime64[D]"),
-                             pa.date32(), mask=np.isnat(np.r_[first_to, np.full(moved.sum(), np.datetime64("NaT"))])),
-    })
+    ctx.tables["employer_regions"] = pa.table(
+        {
+            "id": np.arange(1, len(emp) + 1, dtype=np.int64),
+            "employer_id": emp,
+            "region": pa.array(np.r_[region, new_region[moved]].astype(np.int16), pa.int16()),
+            "valid_from": pa.array(np.r_[registered, np.full(moved.sum(), REGION_REMAP_DATE)], pa.date32()),
+            "valid_to": pa.array(
+                np.r_[first_to, np.full(moved.sum(), np.datetime64("NaT"))].astype("datetime64[D]"),
+                pa.date32(),
+                mask=np.isnat(np.r_[first_to, np.full(moved.sum(), np.datetime64("NaT"))]),
+            ),
+        }
+    )
 
 
-def _status_history(ctx: SynthContext, ids: np.ndarray, registered: np.ndarray,
-                    rng: np.random.Generator) -> None:
+def _status_history(
+    ctx: SynthContext, ids: np.ndarray, registered: np.ndarray, rng: np.random.Generator
+) -> None:
     """Active since registration; some are suspended for a while, dissolve, or abscond (the owner
     disappears leaving unpaid contributions: the absconded payment profile)."""
     cfg = ctx.config
@@ -130,23 +150,34 @@ def _status_history(ctx: SynthContext, ids: np.ndarray, registered: np.ndarray,
     first_to[changed] = ev_start[changed] - day
     rows_to.append(first_to)
     for mask, status in ((absconded, "absconded"), (dissolved, "dissolved")):
-        rows_emp.append(ids[mask]); rows_status.append(np.full(mask.sum(), status, dtype=object))
-        rows_from.append(ev_start[mask]); rows_to.append(np.full(mask.sum(), np.datetime64("NaT"), dtype="datetime64[D]"))
+        rows_emp.append(ids[mask])
+        rows_status.append(np.full(mask.sum(), status, dtype=object))
+        rows_from.append(ev_start[mask])
+        rows_to.append(np.full(mask.sum(), np.datetime64("NaT"), dtype="datetime64[D]"))
     resume = np.minimum(event_month + rng.integers(2, 7, n), cfg.end_month + 1)
     back = suspended & (resume <= cfg.end_month)
-    rows_emp.append(ids[suspended]); rows_status.append(np.full(suspended.sum(), "suspended", dtype=object))
+    rows_emp.append(ids[suspended])
+    rows_status.append(np.full(suspended.sum(), "suspended", dtype=object))
     rows_from.append(ev_start[suspended])
-    rows_to.append(np.where(back[suspended], last_day(resume[suspended] - 1), np.datetime64("NaT")).astype("datetime64[D]"))
-    rows_emp.append(ids[back]); rows_status.append(np.full(back.sum(), "active", dtype=object))
-    rows_from.append(first_day(resume[back])); rows_to.append(np.full(back.sum(), np.datetime64("NaT"), dtype="datetime64[D]"))
+    rows_to.append(
+        np.where(back[suspended], last_day(resume[suspended] - 1), np.datetime64("NaT")).astype(
+            "datetime64[D]"
+        )
+    )
+    rows_emp.append(ids[back])
+    rows_status.append(np.full(back.sum(), "active", dtype=object))
+    rows_from.append(first_day(resume[back]))
+    rows_to.append(np.full(back.sum(), np.datetime64("NaT"), dtype="datetime64[D]"))
     # Suspended employers' workers are not subject that period; modelled as leaving at suspension.
     end_month[suspended] = np.minimum(end_month[suspended], event_month[suspended])
     emp = np.concatenate(rows_emp)
     valid_to = np.concatenate(rows_to).astype("datetime64[D]")
-    ctx.tables["employer_statuses"] = pa.table({
-        "id": np.arange(1, len(emp) + 1, dtype=np.int64),
-        "employer_id": emp,
-        "status": pa.array(np.concatenate(rows_status).astype(str), pa.string()),
-        "valid_from": pa.array(np.concatenate(rows_from).astype("datetime64[D]"), pa.date32()),
-        "valid_to": pa.array(valid_to, pa.date32(), mask=np.isnat(valid_to)),
-    })
+    ctx.tables["employer_statuses"] = pa.table(
+        {
+            "id": np.arange(1, len(emp) + 1, dtype=np.int64),
+            "employer_id": emp,
+            "status": pa.array(np.concatenate(rows_status).astype(str), pa.string()),
+            "valid_from": pa.array(np.concatenate(rows_from).astype("datetime64[D]"), pa.date32()),
+            "valid_to": pa.array(valid_to, pa.date32(), mask=np.isnat(valid_to)),
+        }
+    )

@@ -61,7 +61,9 @@ def generate_spells(ctx: SynthContext) -> None:
     stock = working_age & (rng.random(n) < _employed_share(age_start))
     # Entrants over the window: young people and returners who were not insured at the start.
     pool = np.flatnonzero(~stock & (dies_m > cfg.start_month) & (exit_m > cfg.start_month + 12))
-    n_entrants = int(stock.sum() * (0.04 * cfg.months / 12 + (1 - REJOIN_SHARE) * MONTHLY_QUIT_RATE * cfg.months))
+    n_entrants = int(
+        stock.sum() * (0.04 * cfg.months / 12 + (1 - REJOIN_SHARE) * MONTHLY_QUIT_RATE * cfg.months)
+    )
     young = _age_at(ctx, cfg.end_month)[pool] < 40
     weights = np.where(young, 3.0, 1.0)
     entrants = rng.choice(pool, min(n_entrants, len(pool)), replace=False, p=weights / weights.sum())
@@ -79,9 +81,14 @@ def generate_spells(ctx: SynthContext) -> None:
         duration = rng.geometric(MONTHLY_QUIT_RATE, len(person))
         # A spell may start before the window (tenure); quitting is only simulated inside it.
         end = np.maximum(start, cfg.start_month - 1) + duration
-        end = np.minimum.reduce([end, exit_m[person] - 1, dies_m[person], ctx.arrays["employer_end_month"][employer] - 1])
+        end = np.minimum.reduce(
+            [end, exit_m[person] - 1, dies_m[person], ctx.arrays["employer_end_month"][employer] - 1]
+        )
         ok = end >= start
-        out_p.append(person[ok]); out_e.append(employer[ok]); out_s.append(start[ok]); out_t.append(end[ok])
+        out_p.append(person[ok])
+        out_e.append(employer[ok])
+        out_s.append(start[ok])
+        out_t.append(end[ok])
         quits = ok & (end < cfg.end_month) & (end < exit_m[person] - 1) & (end < dies_m[person])
         rejoin = quits & (rng.random(len(person)) < REJOIN_SHARE)
         person = person[rejoin]
@@ -123,11 +130,14 @@ def salary_segments(ctx: SynthContext) -> dict[str, np.ndarray]:
     seg_end = np.where(last, end[spell], bnd[np.minimum(lo[spell] + j, len(bnd) - 1)] - 1)
     price_month = np.maximum(seg_start, cfg.start_month)
     employer = ctx.arrays["spell_employer"][spell]
-    region = np.where(price_month >= 2026 * 12, ctx.arrays["employer_region_2026"][employer],
-                      ctx.arrays["employer_region"][employer])
+    region = np.where(
+        price_month >= 2026 * 12,
+        ctx.arrays["employer_region_2026"][employer],
+        ctx.arrays["employer_region"][employer],
+    )
     minimum = _minimum_wages(params, price_month, region)
     years = price_month // 12 - np.maximum(start[spell], cfg.start_month) // 12
-    wage = minimum * ctx.arrays["spell_wage_factor"][spell] * SALARY_GROWTH ** years
+    wage = minimum * ctx.arrays["spell_wage_factor"][spell] * SALARY_GROWTH**years
     salary = np.maximum(np.round(wage / 1000).astype(np.int64) * 1000, minimum)
     return {"spell": spell, "start": seg_start, "end": seg_end, "salary": salary}
 
@@ -141,5 +151,3 @@ def _minimum_wages(params: ParameterSet, months: np.ndarray, region: np.ndarray)
         lookup = np.array([0] + [int(table[r]) for r in (1, 2, 3, 4)], dtype=np.int64)
         out[sel] = lookup[region[sel]]
     return out
-
-

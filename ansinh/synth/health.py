@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ansinh.synth.calendar import months_of
 from ansinh.synth.context import SynthContext
 from ansinh.synth.households_poverty import NEAR_POOR, POOR, person_status, years
 
 #: Group code, benefit-level digit (QĐ 1351 card coding; 1 = 100% no caps, 2 = 100%, 3 = 95%,
 #: 4 = 80%), and the share of the group that holds a card in a year.
 GROUPS = {
-    "TE": (1, 0.99), "HT": (3, 1.0), "HN": (2, 1.0), "BT": (2, 0.97), "CN": (4, 0.92),
-    "HS": (4, 0.97), "SV": (4, 0.90), "GD": (4, 1.0), "DN": (4, 1.0), "HC": (4, 1.0),
+    "TE": (1, 0.99),
+    "HT": (3, 1.0),
+    "HN": (2, 1.0),
+    "BT": (2, 0.97),
+    "CN": (4, 0.92),
+    "HS": (4, 0.97),
+    "SV": (4, 0.90),
+    "GD": (4, 1.0),
+    "DN": (4, 1.0),
+    "HC": (4, 1.0),
 }
 GROUP_CODES = list(GROUPS)
 HOUSEHOLD_HI_SHARE = 0.90
@@ -71,9 +78,14 @@ def generate_health(ctx: SynthContext) -> dict[str, np.ndarray]:
         poverty = person_status(ctx, i)
         group = np.full(n, -1, dtype=np.int64)
         rules = [
-            ("GD", person_takes_hi), ("SV", (age >= 18) & (age < 23) & student), ("HS", (age >= 6) & (age < 18)),
-            ("CN", poverty == NEAR_POOR), ("BT", age >= 75), ("HN", poverty == POOR),
-            ("HT", pensioner & (age >= 60)), ("TE", age < 6),
+            ("GD", person_takes_hi),
+            ("SV", (age >= 18) & (age < 23) & student),
+            ("HS", (age >= 6) & (age < 18)),
+            ("CN", poverty == NEAR_POOR),
+            ("BT", age >= 75),
+            ("HN", poverty == POOR),
+            ("HT", pensioner & (age >= 60)),
+            ("TE", age < 6),
         ]
         for code, mask in rules:  # later rules take priority
             group[mask] = GROUP_CODES.index(code)
@@ -83,9 +95,16 @@ def generate_health(ctx: SynthContext) -> dict[str, np.ndarray]:
         idx = np.flatnonzero(held)
         # A household that moved later was registered at its old commune's station before the move.
         fac = np.where(at_station & (y < moved_before), prev_station, facility)
-        out_p.append(idx); out_y.append(np.full(len(idx), y)); out_g.append(group[idx]); out_f.append(fac[idx])
-    return {"person": np.concatenate(out_p), "year": np.concatenate(out_y), "group": np.concatenate(out_g),
-            "facility": np.concatenate(out_f)}
+        out_p.append(idx)
+        out_y.append(np.full(len(idx), y))
+        out_g.append(group[idx])
+        out_f.append(fac[idx])
+    return {
+        "person": np.concatenate(out_p),
+        "year": np.concatenate(out_y),
+        "group": np.concatenate(out_g),
+        "facility": np.concatenate(out_f),
+    }
 
 
 def merge_years(held: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -95,13 +114,16 @@ def merge_years(held: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     new = np.r_[True, (p[1:] != p[:-1]) | (y[1:] != y[:-1] + 1) | (g[1:] != g[:-1]) | (f[1:] != f[:-1])]
     starts = np.flatnonzero(new)
     ends = np.r_[starts[1:], len(p)] - 1
-    return {"person": p[starts], "group": g[starts], "facility": f[starts],
-            "first_year": y[starts], "last_year": y[ends]}
+    return {
+        "person": p[starts],
+        "group": g[starts],
+        "facility": f[starts],
+        "first_year": y[starts],
+        "last_year": y[ends],
+    }
 
 
 def death_or(ctx: SynthContext, person: np.ndarray, last_day: np.ndarray) -> np.ndarray:
     """The spell's last day, cut at the person's death."""
     death = ctx.arrays["person_death"][person]
     return np.where(~np.isnat(death) & (death < last_day), death, last_day).astype("datetime64[D]")
-
-

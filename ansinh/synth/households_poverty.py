@@ -40,11 +40,13 @@ def generate_poverty(ctx: SynthContext) -> None:
         hh_ids.append(np.flatnonzero(write) + 1)
         row_years.append(np.full(write.sum(), y, dtype=np.int16))
         codes.append(STATUS_NAMES[status[i][write]])
-    ctx.tables["household_poverty"] = pa.table({
-        "household_id": np.concatenate(hh_ids).astype(np.int64),
-        "year": pa.array(np.concatenate(row_years), pa.int16()),
-        "status": pa.array(np.concatenate(codes).astype(str), pa.string()),
-    })
+    ctx.tables["household_poverty"] = pa.table(
+        {
+            "household_id": np.concatenate(hh_ids).astype(np.int64),
+            "year": pa.array(np.concatenate(row_years), pa.int16()),
+            "status": pa.array(np.concatenate(codes).astype(str), pa.string()),
+        }
+    )
 
 
 def person_status(ctx: SynthContext, year_index: int) -> np.ndarray:

@@ -57,19 +57,27 @@ def generate_households(ctx: SynthContext, n_people: int) -> None:
     # Moves: about 2% of households a year came from another commune of the province.
     first_year, last_year = ctx.config.start_month // 12, ctx.config.end_month // 12
     moved = rng.random(n_households) < 0.02 * ctx.config.months / 12
-    ctx.arrays["hh_move_year"] = np.where(moved, rng.integers(first_year + 1, last_year + 1, n_households), 9999)
+    ctx.arrays["hh_move_year"] = np.where(
+        moved, rng.integers(first_year + 1, last_year + 1, n_households), 9999
+    )
     ctx.arrays["hh_prev_commune"] = np.where(
-        moved, (hh_commune + rng.integers(1, len(ctx.arrays["commune_code"]), n_households))
-        % len(ctx.arrays["commune_code"]), hh_commune)
+        moved,
+        (hh_commune + rng.integers(1, len(ctx.arrays["commune_code"]), n_households))
+        % len(ctx.arrays["commune_code"]),
+        hh_commune,
+    )
     ids = np.arange(1, n_households + 1, dtype=np.int64)
     village = rng.integers(1, 15, n_households)
-    ctx.tables["households"] = pa.table({
-        "id": ids,
-        "code": pc.utf8_lpad(pc.cast(pa.array(ids + int(ctx.config.province) * 10**8), pa.string()), 12, "0"),
-        "commune_code": pc.take(pa.array(list(communes), pa.string()), pa.array(hh_commune)),
-        "address": pc.binary_join_element_wise(
-            "Thôn ", pc.cast(pa.array(village), pa.string()), ""),
-    })
+    ctx.tables["households"] = pa.table(
+        {
+            "id": ids,
+            "code": pc.utf8_lpad(
+                pc.cast(pa.array(ids + int(ctx.config.province) * 10**8), pa.string()), 12, "0"
+            ),
+            "commune_code": pc.take(pa.array(list(communes), pa.string()), pa.array(hh_commune)),
+            "address": pc.binary_join_element_wise("Thôn ", pc.cast(pa.array(village), pa.string()), ""),
+        }
+    )
 
 
 def _ages_and_roles(ctx: SynthContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -102,7 +110,9 @@ def _ages_and_roles(ctx: SynthContext) -> tuple[np.ndarray, np.ndarray, np.ndarr
     others = ~((pos == 0) | spouse)
     female[others] = rng.random(others.sum()) < 0.49
     # Twins: in some families the second child shares the first child's birth date (a trap for dedup).
-    twin = child & (pos == 2) & (relation[np.maximum(np.arange(n) - 1, 0)] == "child") & (rng.random(n) < 0.01)
+    twin = (
+        child & (pos == 2) & (relation[np.maximum(np.arange(n) - 1, 0)] == "child") & (rng.random(n) < 0.01)
+    )
     age[twin] = age[np.flatnonzero(twin) - 1]
     return age, female, relation, hh
 
@@ -129,8 +139,11 @@ def generate_persons(ctx: SynthContext) -> None:
     # Personal ID: birth-province (3) + century/gender (1) + year (2) + 6 digits unique in the group.
     elsewhere = rng.random(n) < 0.06
     prov = np.where(elsewhere, rng.integers(0, len(BIRTH_PROVINCES_ELSEWHERE), n), -1)
-    prov_code = np.where(prov < 0, int(ctx.config.province),
-                         np.array([int(c) for c in BIRTH_PROVINCES_ELSEWHERE])[np.maximum(prov, 0)])
+    prov_code = np.where(
+        prov < 0,
+        int(ctx.config.province),
+        np.array([int(c) for c in BIRTH_PROVINCES_ELSEWHERE])[np.maximum(prov, 0)],
+    )
     century_gender = 2 * ((birth_year - 1900) // 100) + female.astype(np.int64)
     head9 = prov_code * 1000 + century_gender * 100 + birth_year % 100
     serial = _permute(_group_rank(head9), 1_000_000, _ID_MULT, int(rng.integers(0, 1_000_000)))
@@ -141,40 +154,61 @@ def generate_persons(ctx: SynthContext) -> None:
     phone_prefix = rng.choice([90, 91, 94, 96, 97, 98, 33, 35, 36, 38, 39, 86, 88], n)
     phone = phone_prefix * 10**8 + rng.integers(0, 10**8, n)
     died = _deaths(ctx, age, birth)
-    ctx.arrays.update(person_age=age, person_female=female, person_hh=hh, person_birth=birth,
-                      person_death=died, person_relation=relation, person_ethnic_minority=ethnic >= 0)
+    ctx.arrays.update(
+        person_age=age,
+        person_female=female,
+        person_hh=hh,
+        person_birth=birth,
+        person_death=died,
+        person_relation=relation,
+        person_ethnic_minority=ethnic >= 0,
+    )
     hh_commune = pa.array(list(ctx.arrays["commune_code"]), pa.string())
-    ctx.tables["persons"] = pa.table({
-        "id": np.arange(1, n + 1, dtype=np.int64),
-        "personal_id": pc.utf8_lpad(pc.cast(pa.array(pid), pa.string()), 12, "0"),
-        "si_number": pc.utf8_lpad(pc.cast(pa.array(si), pa.string()), 10, "0"),
-        "full_name": full_name,
-        "name_key": key,
-        "birth_date": pa.array(birth, pa.date32()),
-        "gender": pa.array(np.where(female, "female", "male"), pa.string()),
-        "commune_code": pc.take(hh_commune, pa.array(ctx.arrays["hh_commune"][hh])),
-        "household_id": pa.array(hh + 1, pa.int64()),
-        "relation_to_head": pa.array(relation.astype(str), pa.string()),
-        "ethnicity": pa.array(np.where(ethnic < 0, "01", np.array(ETHNIC_MINORITY_CODES)[np.maximum(ethnic, 0)]),
-                              pa.string()),
-        "phone": pc.if_else(pa.array(adult & (rng.random(n) < 0.8)),
-                            pc.utf8_lpad(pc.cast(pa.array(phone), pa.string()), 10, "0"), pa.scalar(None, pa.string())),
-        "death_date": pa.array(died, pa.date32(), mask=np.isnat(died)),
-        "merged_into_id": pa.nulls(n, pa.int64()),
-    })
+    ctx.tables["persons"] = pa.table(
+        {
+            "id": np.arange(1, n + 1, dtype=np.int64),
+            "personal_id": pc.utf8_lpad(pc.cast(pa.array(pid), pa.string()), 12, "0"),
+            "si_number": pc.utf8_lpad(pc.cast(pa.array(si), pa.string()), 10, "0"),
+            "full_name": full_name,
+            "name_key": key,
+            "birth_date": pa.array(birth, pa.date32()),
+            "gender": pa.array(np.where(female, "female", "male"), pa.string()),
+            "commune_code": pc.take(hh_commune, pa.array(ctx.arrays["hh_commune"][hh])),
+            "household_id": pa.array(hh + 1, pa.int64()),
+            "relation_to_head": pa.array(relation.astype(str), pa.string()),
+            "ethnicity": pa.array(
+                np.where(ethnic < 0, "01", np.array(ETHNIC_MINORITY_CODES)[np.maximum(ethnic, 0)]),
+                pa.string(),
+            ),
+            "phone": pc.if_else(
+                pa.array(adult & (rng.random(n) < 0.8)),
+                pc.utf8_lpad(pc.cast(pa.array(phone), pa.string()), 10, "0"),
+                pa.scalar(None, pa.string()),
+            ),
+            "death_date": pa.array(died, pa.date32(), mask=np.isnat(died)),
+            "merged_into_id": pa.nulls(n, pa.int64()),
+        }
+    )
 
 
-def _join_names(family: np.ndarray, middle: np.ndarray, given: np.ndarray, female: np.ndarray,
-                *, keyed: bool = False) -> pa.Array:
+def _join_names(
+    family: np.ndarray, middle: np.ndarray, given: np.ndarray, female: np.ndarray, *, keyed: bool = False
+) -> pa.Array:
     def lookup(words: list[str], idx: np.ndarray) -> pa.Array:
         values = [name_key(w) for w in words] if keyed else words
         return pc.take(pa.array(values, pa.string()), pa.array(idx))
 
     fam = lookup([f for f, _ in FAMILY_NAMES], family)
-    mid = pc.if_else(pa.array(female), lookup(FEMALE_MIDDLE, np.minimum(middle, len(FEMALE_MIDDLE) - 1)),
-                     lookup(MALE_MIDDLE, np.minimum(middle, len(MALE_MIDDLE) - 1)))
-    giv = pc.if_else(pa.array(female), lookup(FEMALE_GIVEN, given % len(FEMALE_GIVEN)),
-                     lookup(MALE_GIVEN, given % len(MALE_GIVEN)))
+    mid = pc.if_else(
+        pa.array(female),
+        lookup(FEMALE_MIDDLE, np.minimum(middle, len(FEMALE_MIDDLE) - 1)),
+        lookup(MALE_MIDDLE, np.minimum(middle, len(MALE_MIDDLE) - 1)),
+    )
+    giv = pc.if_else(
+        pa.array(female),
+        lookup(FEMALE_GIVEN, given % len(FEMALE_GIVEN)),
+        lookup(MALE_GIVEN, given % len(MALE_GIVEN)),
+    )
     return pc.binary_join_element_wise(fam, mid, giv, " ")
 
 

@@ -25,12 +25,28 @@ from ansinh.synth.population import generate_households, generate_persons
 from ansinh.synth.voluntary import generate_voluntary
 
 #: Write order (parents before children, for foreign keys).
-TABLE_ORDER = ["communes", "households", "household_poverty", "persons", "employers", "employer_regions",
-               "employer_statuses", "participations"]
+TABLE_ORDER = [
+    "communes",
+    "households",
+    "household_poverty",
+    "persons",
+    "employers",
+    "employer_regions",
+    "employer_statuses",
+    "participations",
+]
 PARTICIPATION_COLUMNS = {
-    "person_id": pa.int64(), "scheme": pa.string(), "valid_from": pa.date32(), "valid_to": pa.date32(),
-    "employer_id": pa.int64(), "salary": pa.int64(), "income": pa.int64(), "support_group": pa.string(),
-    "hi_group": pa.string(), "hi_benefit_level": pa.int16(), "hi_facility": pa.string(),
+    "person_id": pa.int64(),
+    "scheme": pa.string(),
+    "valid_from": pa.date32(),
+    "valid_to": pa.date32(),
+    "employer_id": pa.int64(),
+    "salary": pa.int64(),
+    "income": pa.int64(),
+    "support_group": pa.string(),
+    "hi_group": pa.string(),
+    "hi_benefit_level": pa.int16(),
+    "hi_facility": pa.string(),
     "hi_card_number": pa.string(),
 }
 
@@ -66,11 +82,17 @@ def _plant(ctx: SynthContext) -> None:
         return
     persons = ctx.tables["persons"]
     si = persons["si_number"].take(pa.array(ids - 1))
-    block = _block(len(ids), person_id=ids, scheme="hi",
-                   valid_from=np.full(len(ids), np.datetime64("2019-01-01")),
-                   valid_to=np.full(len(ids), np.datetime64("2019-12-31")),
-                   hi_group="GD", hi_benefit_level=4,
-                   hi_facility=f"{ctx.config.province}001", hi_card_number=_cards("GD", 4, ctx.config.province, si))
+    block = _block(
+        len(ids),
+        person_id=ids,
+        scheme="hi",
+        valid_from=np.full(len(ids), np.datetime64("2019-01-01")),
+        valid_to=np.full(len(ids), np.datetime64("2019-12-31")),
+        hi_group="GD",
+        hi_benefit_level=4,
+        hi_facility=f"{ctx.config.province}001",
+        hi_card_number=_cards("GD", 4, ctx.config.province, si),
+    )
     _append_participations(ctx, [block])
 
 
@@ -93,7 +115,11 @@ def _block(n: int, **columns: object) -> pa.Table:
             dates = value.astype("datetime64[D]")
             arrays.append(pa.array(dates, typ, mask=np.isnat(dates)))
         else:
-            arrays.append(pa.array(value, typ) if not isinstance(value, (pa.Array, pa.ChunkedArray)) else value.cast(typ))
+            arrays.append(
+                pa.array(value, typ)
+                if not isinstance(value, (pa.Array, pa.ChunkedArray))
+                else value.cast(typ)
+            )
     return pa.table(arrays, names=list(PARTICIPATION_COLUMNS))
 
 
@@ -110,38 +136,76 @@ def build_participations(ctx: SynthContext) -> None:
     seg = salary_segments(ctx)
     person = ctx.arrays["spell_person"][seg["spell"]]
     employer = ctx.arrays["spell_employer"][seg["spell"]] + 1
-    for scheme, keep in (("si", np.ones(len(person), bool)),
-                         ("ui", ~ctx.arrays["spell_civil_servant"][seg["spell"]])):
-        blocks.append(_block(int(keep.sum()), person_id=person[keep] + 1, scheme=scheme,
-                             valid_from=first_day(seg["start"][keep]), valid_to=_open_end(ctx, seg["end"][keep]),
-                             employer_id=employer[keep], salary=seg["salary"][keep]))
+    for scheme, keep in (
+        ("si", np.ones(len(person), bool)),
+        ("ui", ~ctx.arrays["spell_civil_servant"][seg["spell"]]),
+    ):
+        blocks.append(
+            _block(
+                int(keep.sum()),
+                person_id=person[keep] + 1,
+                scheme=scheme,
+                valid_from=first_day(seg["start"][keep]),
+                valid_to=_open_end(ctx, seg["end"][keep]),
+                employer_id=employer[keep],
+                salary=seg["salary"][keep],
+            )
+        )
     # Employees' HI comes with the job: HC for state agencies, DN for the others.
     sp = ctx.arrays["spell_person"]
     state = ctx.arrays["employer_kind"][ctx.arrays["spell_employer"]] == "state_agency"
     group = pa.array(np.where(state, "HC", "DN"), pa.string())
     health = generate_health(ctx)
     facility_codes = pa.array(list(ctx.arrays["facility_codes"]), pa.string())
-    blocks.append(_block(len(sp), person_id=sp + 1, scheme="hi", valid_from=first_day(ctx.arrays["spell_start"]),
-                         valid_to=_open_end(ctx, ctx.arrays["spell_end"]), employer_id=ctx.arrays["spell_employer"] + 1,
-                         hi_group=group, hi_benefit_level=4,
-                         hi_facility=pc.take(facility_codes, pa.array(ctx.arrays["person_facility"][sp])),
-                         hi_card_number=_cards(group, 4, province, si_numbers.take(pa.array(sp)))))
+    blocks.append(
+        _block(
+            len(sp),
+            person_id=sp + 1,
+            scheme="hi",
+            valid_from=first_day(ctx.arrays["spell_start"]),
+            valid_to=_open_end(ctx, ctx.arrays["spell_end"]),
+            employer_id=ctx.arrays["spell_employer"] + 1,
+            hi_group=group,
+            hi_benefit_level=4,
+            hi_facility=pc.take(facility_codes, pa.array(ctx.arrays["person_facility"][sp])),
+            hi_card_number=_cards(group, 4, province, si_numbers.take(pa.array(sp))),
+        )
+    )
     spells = merge_years(health)
     p = spells["person"]
     codes = np.array(GROUP_CODES, dtype=object)[spells["group"]].astype(str)
     levels = np.array([GROUPS[c][0] for c in GROUP_CODES], dtype=np.int16)[spells["group"]]
     jan1 = (spells["first_year"] - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-    dec31 = (spells["last_year"] - 1970 + 1).astype("datetime64[Y]").astype("datetime64[D]") - np.timedelta64(1, "D")
+    dec31 = (spells["last_year"] - 1970 + 1).astype("datetime64[Y]").astype("datetime64[D]") - np.timedelta64(
+        1, "D"
+    )
     valid_from = np.maximum(jan1, ctx.arrays["person_birth"][p])
     hi_group = pa.array(codes, pa.string())
-    blocks.append(_block(len(p), person_id=p + 1, scheme="hi", valid_from=valid_from,
-                         valid_to=death_or(ctx, p, dec31), hi_group=hi_group, hi_benefit_level=levels,
-                         hi_facility=pc.take(facility_codes, pa.array(spells["facility"])),
-                         hi_card_number=_cards(hi_group, pa.array(levels), province, si_numbers.take(pa.array(p)))))
+    blocks.append(
+        _block(
+            len(p),
+            person_id=p + 1,
+            scheme="hi",
+            valid_from=valid_from,
+            valid_to=death_or(ctx, p, dec31),
+            hi_group=hi_group,
+            hi_benefit_level=levels,
+            hi_facility=pc.take(facility_codes, pa.array(spells["facility"])),
+            hi_card_number=_cards(hi_group, pa.array(levels), province, si_numbers.take(pa.array(p))),
+        )
+    )
     vol = generate_voluntary(ctx)
-    blocks.append(_block(len(vol["person"]), person_id=vol["person"] + 1, scheme="vsi",
-                         valid_from=first_day(vol["start"]), valid_to=_open_end(ctx, vol["end"]),
-                         income=vol["income"], support_group=pa.array(vol["group"].astype(str), pa.string())))
+    blocks.append(
+        _block(
+            len(vol["person"]),
+            person_id=vol["person"] + 1,
+            scheme="vsi",
+            valid_from=first_day(vol["start"]),
+            valid_to=_open_end(ctx, vol["end"]),
+            income=vol["income"],
+            support_group=pa.array(vol["group"].astype(str), pa.string()),
+        )
+    )
     _append_participations(ctx, blocks)
 
 

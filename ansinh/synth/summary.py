@@ -19,7 +19,8 @@ def summarise(ctx: SynthContext) -> dict[str, float | int]:
     con.register("participations", ctx.tables["participations"])
     ref = cfg.reference_date.isoformat()
     alive = con.execute(
-        f"SELECT count(*) FROM persons WHERE death_date IS NULL OR death_date > DATE '{ref}'").fetchone()
+        f"SELECT count(*) FROM persons WHERE death_date IS NULL OR death_date > DATE '{ref}'"
+    ).fetchone()
     age = ctx.arrays["person_age"]
     alive_mask = np.isnat(ctx.arrays["person_death"])
     labour_force = int(((age >= 15) & alive_mask).sum() * LABOUR_FORCE_PARTICIPATION)
@@ -36,7 +37,10 @@ def summarise(ctx: SynthContext) -> dict[str, float | int]:
         "population": population,
         "labour_force": labour_force,
         "labour_force_share": labour_force / max(population, 1),
-        "si": si, "vsi": vsi, "ui": by_scheme.get("ui", 0), "hi": by_scheme.get("hi", 0),
+        "si": si,
+        "vsi": vsi,
+        "ui": by_scheme.get("ui", 0),
+        "hi": by_scheme.get("hi", 0),
         "si_share_of_labour_force": (si + vsi) / max(labour_force, 1),
         "vsi_share_of_labour_force": vsi / max(labour_force, 1),
         "hi_share_of_population": by_scheme.get("hi", 0) / max(population, 1),

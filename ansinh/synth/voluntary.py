@@ -37,9 +37,19 @@ def generate_voluntary(ctx: SynthContext) -> dict[str, np.ndarray]:
         floor[price_month == m] = params.value("rural_poverty_line", to_date(int(m)))
     multiple = np.where(rng.random(len(person)) < 0.6, 1.0, rng.lognormal(0.6, 0.45, len(person)))
     income = np.maximum(np.round(floor * multiple / 50_000).astype(np.int64) * 50_000, floor)
-    year_index = np.clip(np.maximum(start, cfg.start_month) // 12 - cfg.start_month // 12, 0,
-                         len(ctx.arrays["poverty_years"]) - 1)
+    year_index = np.clip(
+        np.maximum(start, cfg.start_month) // 12 - cfg.start_month // 12,
+        0,
+        len(ctx.arrays["poverty_years"]) - 1,
+    )
     poverty = ctx.arrays["poverty_status"][year_index, ctx.arrays["person_hh"][person]]
-    group = np.where(poverty == POOR, "poor", np.where(poverty == NEAR_POOR, "near_poor", np.where(
-        ctx.arrays["person_ethnic_minority"][person], "ethnic_minority", "other")))
+    group = np.where(
+        poverty == POOR,
+        "poor",
+        np.where(
+            poverty == NEAR_POOR,
+            "near_poor",
+            np.where(ctx.arrays["person_ethnic_minority"][person], "ethnic_minority", "other"),
+        ),
+    )
     return {"person": person, "start": start, "end": end, "income": income, "group": group}

@@ -61,11 +61,14 @@ def _secondary_indexes(names: list[str]) -> list[Index]:
     return out
 
 
-def write_province(engine: Engine, ctx: SynthContext, *, replace: bool = False,
-                   progress: Callable[[str], None] | None = None) -> dict[str, int]:
+def write_province(
+    engine: Engine, ctx: SynthContext, *, replace: bool = False, progress: Callable[[str], None] | None = None
+) -> dict[str, int]:
     """Write every generated table; refuse a database that already has persons unless ``replace``."""
     with engine.connect() as conn:
-        existing = conn.execute(select(func.count()).select_from(Base.metadata.tables["persons"])).scalar_one()
+        existing = conn.execute(
+            select(func.count()).select_from(Base.metadata.tables["persons"])
+        ).scalar_one()
     if existing and not replace:
         raise ProvinceExists(f"the database already holds {existing:,} persons; use --replace to overwrite")
     if replace:
@@ -97,9 +100,12 @@ def _after_load(engine: Engine) -> None:
             for name in TABLE_ORDER:
                 table = Base.metadata.tables[name]
                 if "id" in table.c:
-                    conn.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                        f"COALESCE((SELECT max(id) FROM {name}), 0) + 1, false)"))
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                            f"COALESCE((SELECT max(id) FROM {name}), 0) + 1, false)"
+                        )
+                    )
             conn.execute(text("ANALYZE"))
         else:
             # Sampled statistics: enough for the planner, seconds instead of a full scan per index.
@@ -116,5 +122,6 @@ def write_labels(ctx: SynthContext, directory: Path) -> list[Path]:
         pacsv.write_csv(table, path)
         paths.append(path)
     (directory / "README.txt").write_text(
-        f"Labels of the synthetic province ({ctx.config.describe()}).\n", encoding="utf-8")
+        f"Labels of the synthetic province ({ctx.config.describe()}).\n", encoding="utf-8"
+    )
     return paths

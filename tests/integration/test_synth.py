@@ -50,8 +50,12 @@ def test_figures_look_like_a_real_province(province: SynthContext) -> None:
 def test_employer_sizes_are_heavy_tailed(province: SynthContext) -> None:
     con = duckdb.connect()
     con.register("p", province.tables["participations"])
-    sizes = [r[0] for r in con.execute(
-        "SELECT count(DISTINCT person_id) FROM p WHERE scheme = 'si' GROUP BY employer_id ORDER BY 1").fetchall()]
+    sizes = [
+        r[0]
+        for r in con.execute(
+            "SELECT count(DISTINCT person_id) FROM p WHERE scheme = 'si' GROUP BY employer_id ORDER BY 1"
+        ).fetchall()
+    ]
     assert np.median(sizes) <= 10
     assert max(sizes) >= 20 * np.median(sizes)
 
@@ -66,9 +70,16 @@ def test_personal_ids_match_birth_year_and_gender(province: SynthContext) -> Non
 
 
 def test_hi_cards_carry_the_holders_si_number_and_benefit_level(province: SynthContext) -> None:
-    si_of = dict(zip(province.tables["persons"]["id"].to_pylist(),
-                     province.tables["persons"]["si_number"].to_pylist(), strict=True))
-    hi = province.tables["participations"].filter(pa.compute.equal(province.tables["participations"]["scheme"], "hi"))
+    si_of = dict(
+        zip(
+            province.tables["persons"]["id"].to_pylist(),
+            province.tables["persons"]["si_number"].to_pylist(),
+            strict=True,
+        )
+    )
+    hi = province.tables["participations"].filter(
+        pa.compute.equal(province.tables["participations"]["scheme"], "hi")
+    )
     for row in hi.to_pylist():
         card = validate_hi_card(row["hi_card_number"])
         assert card.si_number == si_of[row["person_id"]]
@@ -83,12 +94,17 @@ def test_salaries_at_or_above_the_regional_minimum_wage(province: SynthContext) 
     by_employer: dict[int, list[dict[str, object]]] = {}
     for r in regions:
         by_employer.setdefault(r["employer_id"], []).append(r)
-    si = province.tables["participations"].filter(pa.compute.equal(province.tables["participations"]["scheme"], "si"))
+    si = province.tables["participations"].filter(
+        pa.compute.equal(province.tables["participations"]["scheme"], "si")
+    )
     window_start = SMALL.start_date
     for row in si.to_pylist():
         at = max(row["valid_from"], window_start)
-        region = next(r["region"] for r in by_employer[row["employer_id"]]
-                      if r["valid_from"] <= at and (r["valid_to"] is None or r["valid_to"] >= at))
+        region = next(
+            r["region"]
+            for r in by_employer[row["employer_id"]]
+            if r["valid_from"] <= at and (r["valid_to"] is None or r["valid_to"] >= at)
+        )
         assert row["salary"] >= params.value("regional_minimum_wage", at)[region], row
         assert row["salary"] % 1000 == 0
 
@@ -124,7 +140,9 @@ def test_planted_duplicates_are_labelled(province: SynthContext) -> None:
             assert original["name_key"] == duplicate["name_key"]
             assert original["personal_id"] != duplicate["personal_id"]
         if label["kind"] == "id_typo":
-            differing = sum(a != b for a, b in zip(original["personal_id"], duplicate["personal_id"], strict=True))
+            differing = sum(
+                a != b for a, b in zip(original["personal_id"], duplicate["personal_id"], strict=True)
+            )
             assert 1 <= differing <= 2
 
 
@@ -138,9 +156,15 @@ def test_written_into_the_database(engine: Engine) -> None:
         first = session.get(Person, 1)
         assert first is not None and isinstance(first.birth_date, date)
         # Identity sequences were moved past the loaded ids: a new record gets the next id.
-        person = Person(personal_id="042090000001", si_number="4299999999", full_name="Lê Văn Mới",
-                        name_key="le van moi", birth_date=date(1990, 1, 1), gender="male",
-                        commune_code=first.commune_code)
+        person = Person(
+            personal_id="042090000001",
+            si_number="4299999999",
+            full_name="Lê Văn Mới",
+            name_key="le van moi",
+            birth_date=date(1990, 1, 1),
+            gender="male",
+            commune_code=first.commune_code,
+        )
         session.add(person)
         session.flush()
         assert person.id == 3_001
