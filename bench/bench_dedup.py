@@ -133,6 +133,11 @@ def _id_typos(rng: np.random.Generator, ids: np.ndarray) -> np.ndarray:
     return _from_digits(digits)
 
 
+def _other_ids(rng: np.random.Generator, ids: np.ndarray) -> np.ndarray:
+    """Another ID of the same birth place, century/gender and year: the last 6 digits redrawn."""
+    return ids - ids % 10**6 + (ids % 10**6 + rng.integers(1, 10**6, len(ids))) % 10**6
+
+
 def _date_typos(days: np.ndarray) -> np.ndarray:
     """Day and month swapped when both are ≤ 12 and differ, else the day's last digit off by one."""
     dates = days.astype("datetime64[D]")
@@ -185,21 +190,24 @@ def generate(n: int, seed: int) -> tuple[pa.Table, pa.Table]:
     dup_days = birth_days[source].copy()
 
     k_name_dob, k_pid_typo, k_name_typo = (kind == 1), (kind == 2), (kind == 3)
-    # kind 2: the old record under a 9-digit CMND (half) or no ID at all (half), mostly same commune
-    dup_legacy[k_name_dob] = rng.random(k_name_dob.sum()) < 0.5
-    dup_pid_valid[k_name_dob] = False
-    dup_pid[k_name_dob] = rng.integers(10**8, 10**9, k_name_dob.sum())
+    # kind 2: the old record under a 9-digit CMND, with no ID, or keyed with another valid ID of the
+    # same birth year and place (someone else's), a third each; mostly in the same commune
+    variant = rng.integers(0, 3, planted)
+    dup_legacy[k_name_dob & (variant == 0)] = True
+    dup_pid_valid[k_name_dob & (variant < 2)] = False
+    dup_pid[k_name_dob & (variant == 0)] = rng.integers(10**8, 10**9, (k_name_dob & (variant == 0)).sum())
+    dup_pid = np.where(k_name_dob & (variant == 2), _other_ids(rng, dup_pid), dup_pid)
     dup_commune[k_name_dob] = np.where(rng.random(k_name_dob.sum()) < 0.7, commune[source[k_name_dob]],
                                        dup_commune[k_name_dob])  # fmt: skip
     # kind 3: a typed ID; one in five also has the birth date mistyped
     dup_pid[k_pid_typo] = _id_typos(rng, pid[source[k_pid_typo]])
     wrong_day = k_pid_typo & (rng.random(planted) < 0.2)
     dup_days[wrong_day] = _date_typos(dup_days[wrong_day])
-    # kind 4: a name typo, either under the same ID or with no ID in the same commune
+    # kind 4: a name typo under the same ID, or with no ID / another valid ID in the same commune
     dup_full[k_name_typo] = _name_typos(rng, list(full.take(source[k_name_typo]).to_pylist()))
-    no_id = k_name_typo & (rng.random(planted) < 0.5)
-    dup_pid_valid[no_id] = False
-    dup_commune[no_id] = commune[source[no_id]]
+    dup_pid_valid[k_name_typo & (variant == 1)] = False
+    dup_pid = np.where(k_name_typo & (variant == 2), _other_ids(rng, dup_pid), dup_pid)
+    dup_commune[k_name_typo & (variant > 0)] = commune[source[k_name_typo & (variant > 0)]]
 
     ids = np.arange(1, n + 1)
     dup_ids = ids[originals:]
