@@ -24,6 +24,11 @@ def synth(
     until: str = typer.Option("2026-10", help="Last generated month (YYYY-MM)"),
     replace: bool = typer.Option(False, "--replace", help="Replace the registry already in the database"),
     labels_dir: Path = typer.Option(Path("var/synth-labels"), help="Where to write the label files"),
+    parts: str = typer.Option(
+        "all",
+        help="Extensions to generate after the registry, comma-separated (e.g. 'ledger,claims'), "
+        "'all', or 'registry' for none",
+    ),
 ) -> None:
     """Generate a realistic synthetic province (households, persons, employers, participation)."""
     from ansinh.synth.province import generate
@@ -41,7 +46,10 @@ def synth(
         transient=True,
     ) as bar:
         task = bar.add_task("generating", total=None)
-        ctx = generate(config, progress=lambda step: bar.update(task, description=f"generating {step}"))
+        chosen = None if parts == "all" else [p.strip() for p in parts.split(",") if p.strip() != "registry"]
+        ctx = generate(
+            config, progress=lambda step: bar.update(task, description=f"generating {step}"), parts=chosen
+        )
         generated = time.perf_counter()
         try:
             counts = write_province(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -73,4 +74,7 @@ class SynthContext:
     labels: dict[str, pa.Table] = field(default_factory=dict)
 
     def rng(self, component: str) -> np.random.Generator:
-        return np.random.default_rng([self.config.seed, STREAMS[component]])
+        """The component's own random stream. Components of later domains (not in STREAMS) get a
+        stream keyed by a checksum of their name, so adding one never shifts another's draws."""
+        key = STREAMS.get(component) or zlib.crc32(component.encode("utf-8"))
+        return np.random.default_rng([self.config.seed, key])

@@ -7,7 +7,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import importlib.util
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -53,8 +56,52 @@ PARTICIPATION_COLUMNS = {
 Step = Callable[[SynthContext], None]
 
 
-def generate(config: SynthConfig, progress: Callable[[str], None] | None = None) -> SynthContext:
-    """Generate every table of the synthetic province in memory (Arrow), deterministically."""
+@dataclass(frozen=True)
+class Extension:
+    """A later domain's part of the synthetic province (payments, claims, benefits…).
+
+    A domain declares ``EXTENSION = Extension(...)`` in its ``synth`` module (e.g.
+    ``ansinh/ledger/synth.py``) and lists the module in :data:`EXTENSION_MODULES`. Its ``step`` runs
+    after the registry has been generated, reads ``ctx.arrays`` / ``ctx.tables``, draws from
+    ``ctx.rng(name)`` and adds its tables to ``ctx.tables`` (and truth files to ``ctx.labels``);
+    ``tables`` gives their write order (parents first)."""
+
+    name: str
+    tables: tuple[str, ...]
+    step: Step
+
+
+#: Modules that declare an ``EXTENSION``, in the order they run (a later one may use an earlier one's
+#: arrays). A module not present yet is skipped.
+EXTENSION_MODULES = ("ansinh.ledger.synth", "ansinh.claims.synth", "ansinh.benefits.synth")
+
+
+def extensions(parts: Collection[str] | None = None) -> list[Extension]:
+    """The extensions that exist, optionally only those named in ``parts``."""
+    found = []
+    for module_name in EXTENSION_MODULES:
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        extension: Extension = importlib.import_module(module_name).EXTENSION
+        if parts is None or extension.name in parts:
+            found.append(extension)
+    return found
+
+
+def table_order(ctx: SynthContext) -> list[str]:
+    """Every generated table, in an order that satisfies the foreign keys."""
+    extra = [t for ext in ctx.arrays.get("extensions", []) for t in ext.tables]
+    return TABLE_ORDER + extra
+
+
+def generate(
+    config: SynthConfig,
+    progress: Callable[[str], None] | None = None,
+    parts: Collection[str] | None = None,
+) -> SynthContext:
+    """Generate every table of the synthetic province in memory (Arrow), deterministically.
+
+    ``parts`` names the extensions to run after the registry (default: all that exist)."""
     ctx = SynthContext(config)
     real_people = config.people - duplicate_count(config.people)
     steps: list[tuple[str, Step]] = [
@@ -67,6 +114,9 @@ def generate(config: SynthConfig, progress: Callable[[str], None] | None = None)
         ("participation", build_participations),
         ("duplicates", _plant),
     ]
+    chosen = extensions(parts)
+    ctx.arrays["extensions"] = chosen
+    steps += [(ext.name, ext.step) for ext in chosen]
     for name, step in steps:
         if progress:
             progress(name)

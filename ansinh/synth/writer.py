@@ -15,7 +15,7 @@ import ansinh.all_models  # noqa: F401  (every table must be known to find depen
 from ansinh.core.arrow_io import bulk_write
 from ansinh.core.db import Base
 from ansinh.synth.context import SynthContext
-from ansinh.synth.province import TABLE_ORDER
+from ansinh.synth.province import TABLE_ORDER, extensions, table_order
 
 #: Reference tables kept when a province is replaced.
 KEEP = {"provinces", "legacy_provinces", "alembic_version"}
@@ -27,7 +27,7 @@ class ProvinceExists(RuntimeError):
 
 def dependent_tables() -> list[Table]:
     """The synthetic tables and every table that references them, children first."""
-    doomed = set(TABLE_ORDER) | {"audit_log"}
+    doomed = set(TABLE_ORDER) | {"audit_log"} | {t for ext in extensions() for t in ext.tables}
     changed = True
     while changed:
         changed = False
@@ -75,29 +75,30 @@ def write_province(
         if progress:
             progress("clearing")
         clear(engine)
-    indexes = _secondary_indexes(TABLE_ORDER)
+    order = table_order(ctx)
+    indexes = _secondary_indexes(order)
     with engine.begin() as conn:
         for index in indexes:
             index.drop(conn, checkfirst=True)
     if progress:
-        progress("writing " + ", ".join(TABLE_ORDER))
+        progress("writing " + ", ".join(order))
     engine.dispose()  # the bulk load runs in another process: leave it the file alone
-    bulk_write(engine, {name: ctx.tables[name] for name in TABLE_ORDER})
-    counts = {name: ctx.tables[name].num_rows for name in TABLE_ORDER}
+    bulk_write(engine, {name: ctx.tables[name] for name in order})
+    counts = {name: ctx.tables[name].num_rows for name in order}
     if progress:
         progress("indexing")
     with engine.begin() as conn:
         for index in indexes:
             index.create(conn)
-    _after_load(engine)
+    _after_load(engine, order)
     return counts
 
 
-def _after_load(engine: Engine) -> None:
+def _after_load(engine: Engine, order: list[str]) -> None:
     """Planner statistics, and (PostgreSQL) identity sequences moved past the loaded ids."""
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            for name in TABLE_ORDER:
+            for name in order:
                 table = Base.metadata.tables[name]
                 if "id" in table.c:
                     conn.execute(
