@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from ansinh.core.db import get_engine, session_factory
 from ansinh.web.deps import current_principal
+from ansinh.web.domains import domain_web_modules, navigation
 from ansinh.web.errors import Forbidden, SignInRequired
 from ansinh.web.render import render
 from ansinh.web.routes import api_docs, audit, auth, employers, home, persons, users
@@ -122,6 +123,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             app.include_router(module.api, dependencies=signed_in)
     app.include_router(users.router, dependencies=signed_in)
     app.include_router(api_docs.router, dependencies=signed_in)
+
+    for module in domain_web_modules():
+        app.include_router(module.router, dependencies=signed_in)
+        if hasattr(module, "api"):
+            app.include_router(module.api, dependencies=signed_in)
+    app.state.features["nav"] = navigation()
 
     if _calculators_available():
         from ansinh.web.routes import calculators

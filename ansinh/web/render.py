@@ -11,12 +11,13 @@ from typing import Any
 from babel.support import Translations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
 from ansinh.core.money import format_dong
 from ansinh.core.text import mask_id
 from ansinh.web import labels
+from ansinh.web.domains import domain_template_packages
 from ansinh.web.i18n import DEFAULT_LOCALE, LOCALES, format_count, format_date, format_datetime, translations
 from ansinh.web.security import LANG_COOKIE, csrf_token
 
@@ -44,7 +45,10 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
 
 def _make_environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("ansinh.web", "templates"),
+        loader=ChoiceLoader(
+            [PackageLoader("ansinh.web", "templates")]
+            + [PackageLoader(pkg, "templates") for pkg in domain_template_packages()]
+        ),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

@@ -39,7 +39,16 @@ def translations(locale: str) -> Translations:
     """The compiled catalog of ``locale`` (English msgids stand for themselves)."""
     if locale not in LOCALES:
         locale = DEFAULT_LOCALE
+    from ansinh.web.domains import domain_catalogs
+
     source = resources.files("ansinh.web.i18n").joinpath(f"{locale}.po").read_bytes()
+    merged = _compile(source, locale)
+    for domain_source in domain_catalogs(locale):  # each domain brings its own catalog
+        merged.merge(_compile(domain_source, locale))
+    return merged
+
+
+def _compile(source: bytes, locale: str) -> Translations:
     catalog = read_po(io.BytesIO(source), locale=locale)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
