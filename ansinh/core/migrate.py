@@ -19,8 +19,9 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` and load the reference data (idempotent)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the schema to ``revision`` (default: every branch head, since domains add their
+    migrations on branches of their own) and load the reference data (idempotent)."""
     command.upgrade(alembic_config(engine), revision)
     from ansinh.registry.areas import load_reference_areas
 
