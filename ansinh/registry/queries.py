@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -127,8 +127,6 @@ class PersonDetail:
     timeline: dict[str, list[Spell]]
     #: Latest health-insurance spell (the current or last HI card), if any.
     hi_card: Spell | None
-    #: Records merged into this one (the "một người nhiều sổ" duplicates that were resolved).
-    merged_from: list[int] = field(default_factory=list)
 
 
 def _commune_names(session: Session, codes: set[str]) -> dict[str, str]:
@@ -235,7 +233,6 @@ def person_detail(session: Session, scope: AreaScope, person_id: int) -> PersonD
         )
     timeline = {s: timeline[s] for s in SCHEMES if s in timeline}
     hi_spells = timeline.get("hi", [])
-    merged_from = list(session.scalars(select(Person.id).where(Person.merged_into_id == person.id)))
 
     return PersonDetail(
         id=person.id,
@@ -257,7 +254,6 @@ def person_detail(session: Session, scope: AreaScope, person_id: int) -> PersonD
         household=members,
         timeline=timeline,
         hi_card=hi_spells[-1] if hi_spells else None,
-        merged_from=merged_from,
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import threading
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -21,7 +23,21 @@ def serve(
 
     from ansinh.web.app import create_app
 
-    uvicorn.run(create_app(), host=host, port=port, proxy_headers=True, log_level="info")
+    app = create_app()
+    # The province dashboard counts whole tables (seconds on 1.3M people); compute it once in the
+    # background so that the first person to open the home page does not wait for it.
+    threading.Thread(target=_warm_dashboard, args=(app.state.engine,), daemon=True).start()
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="info")
+
+
+def _warm_dashboard(engine: Any) -> None:
+    from ansinh.core.db import unit_of_work
+    from ansinh.core.scope import AreaScope
+    from ansinh.core.settings import get_settings
+    from ansinh.registry.queries import dashboard
+
+    with unit_of_work(engine) as session:
+        dashboard(session, AreaScope(province_code=get_settings().province_code))
 
 
 @users_app.command("create")
