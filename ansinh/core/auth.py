@@ -296,8 +296,18 @@ def user_for_session(session: Session, token: str) -> User | None:
 
 
 def close_session(session: Session, token: str, *, actor: str, source_ip: str | None) -> None:
-    session.execute(delete(WebSession).where(WebSession.token_hash == digest(token)))
-    record(session, actor=actor, action="sign_out", entity="user", entity_id=actor, source_ip=source_ip)
+    web_session = session.get(WebSession, digest(token))
+    if web_session is None:
+        return
+    session.delete(web_session)
+    record(
+        session,
+        actor=actor,
+        action="sign_out",
+        entity="user",
+        entity_id=web_session.user_id,
+        source_ip=source_ip,
+    )
 
 
 # --- API tokens --------------------------------------------------------------------------------

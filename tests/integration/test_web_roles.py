@@ -4,6 +4,7 @@ commune officer must not even learn that they exist); missing permissions are 40
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -187,3 +188,12 @@ def test_administrator_manages_accounts(web: Web) -> None:
     c.post("/sign-out", data={"csrf_token": token})
     assert sign_in(c, "xa_a", password.group(1)).status_code == 303
     assert c.get(f"/persons/{web.seed.person_b}").status_code == 404
+
+
+def test_audit_filter_by_vietnamese_dates(web: Web) -> None:
+    sign_in(web.client, "administrator")
+    today = date.today().strftime("%d/%m/%Y")
+    found = web.client.get("/api/v1/audit", params={"date_from": today, "action": "sign_in"}).json()
+    assert [e["actor"] for e in found] == ["administrator"]
+    assert web.client.get("/api/v1/audit", params={"date_to": "01/01/2000"}).json() == []
+    assert web.client.get("/audit", params={"date_from": "31/02/2025"}).status_code == 422

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from ansinh.core.audit import record
@@ -27,10 +27,24 @@ def audit_filter(
     action: Annotated[str, Query(max_length=32)] = "",
     entity: Annotated[str, Query(max_length=32)] = "",
     entity_id: Annotated[str, Query(max_length=64)] = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: Annotated[str, Query(max_length=10, description="dd/mm/yyyy")] = "",
+    date_to: Annotated[str, Query(max_length=10, description="dd/mm/yyyy")] = "",
 ) -> AuditFilter:
-    return AuditFilter(actor, action, entity, entity_id, date_from, date_to)
+    return AuditFilter(actor, action, entity, entity_id, _day(date_from), _day(date_to))
+
+
+def _day(text: str) -> date | None:
+    """A business date typed as dd/mm/yyyy (or ISO yyyy-mm-dd from machine clients)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        if "/" in text:
+            day, month, year = (int(part) for part in text.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(status_code=422, detail=f"not a date (dd/mm/yyyy): {text!r}") from None
 
 
 FilterDep = Annotated[AuditFilter, Depends(audit_filter)]
