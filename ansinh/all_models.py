@@ -1,5 +1,7 @@
 """Imports every domain's tables so that ``Base.metadata`` is complete (Alembic, tests)."""
 
-from ansinh.core import audit  # noqa: F401
+from ansinh.core import (
+    audit,  # noqa: F401
+    auth_models,  # noqa: F401
+)
 from ansinh.registry import models as registry_models  # noqa: F401
-from ansinh.core import auth_models  # noqa: F401

@@ -157,7 +157,7 @@ class Person(Base):
     ethnicity: Mapped[str | None] = mapped_column(String(2))
     phone: Mapped[str | None] = mapped_column(String(15))
     death_date: Mapped[date | None] = mapped_column(Date)
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
 
 
 # --- employers ---------------------------------------------------------------------------------

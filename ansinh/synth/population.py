@@ -16,8 +16,8 @@ HOUSEHOLD_SIZE_P = np.array([0.10, 0.18, 0.22, 0.26, 0.13, 0.07, 0.04])
 #: Other provinces' legacy codes seen in personal IDs of people born elsewhere.
 BIRTH_PROVINCES_ELSEWHERE = ["040", "038", "044", "045", "001", "079", "048", "036"]
 ETHNIC_MINORITY_CODES = ["03", "05", "06", "18", "20"]  # QĐ 121-TCTK codes, Kinh = 01
-#: Affine permutations that turn a rank into a distinct-looking, unique number (a coprime to 10).
-_ID_MULT, _SI_MULT = 7_919, 48_271
+#: Affine permutation that turns a rank into a distinct-looking, unique SI number (coprime to 10).
+_SI_MULT = 48_271
 
 
 def _permute(rank: np.ndarray, modulus: int, mult: int, offset: int) -> np.ndarray:
@@ -101,7 +101,10 @@ def _ages_and_roles(ctx: SynthContext) -> tuple[np.ndarray, np.ndarray, np.ndarr
     age[pos == 0] = head_age
     age[spouse] = np.clip(head_age[hh[spouse]] + rng.normal(-2.5, 4.0, spouse.sum()), 18, 98)
     child = relation == "child"
-    age[child] = head_age[hh[child]] - rng.uniform(19, 42, child.sum())
+    # A child is 19–42 years younger than the head, and not yet born is not a child: the gap is drawn
+    # within what the head's age allows.
+    parent_age = head_age[hh[child]]
+    age[child] = parent_age - rng.uniform(19, np.minimum(42, parent_age - 0.05))
     age[parent] = np.clip(head_age[hh[parent]] + rng.uniform(22, 32, parent.sum()), 40, 102)
     age = np.clip(age, 0.0, 102)
     female = np.empty(n, dtype=bool)
@@ -146,7 +149,9 @@ def generate_persons(ctx: SynthContext) -> None:
     )
     century_gender = 2 * ((birth_year - 1900) // 100) + female.astype(np.int64)
     head9 = prov_code * 1000 + century_gender * 100 + birth_year % 100
-    serial = _permute(_group_rank(head9), 1_000_000, _ID_MULT, int(rng.integers(0, 1_000_000)))
+    # Digits 7–12 are random in real IDs: a random permutation indexed by the rank within the group
+    # keeps them unique without the regular spacing an arithmetic sequence would give.
+    serial = rng.permutation(1_000_000)[_group_rank(head9)]
     pid = head9 * 1_000_000 + serial
     si = int(ctx.config.province) * 10**8 + _permute(np.arange(n), 10**8, _SI_MULT, ctx.config.seed % 10**8)
     ethnic = np.where(rng.random(n) < 0.012, rng.integers(0, len(ETHNIC_MINORITY_CODES), n), -1)

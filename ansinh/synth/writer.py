@@ -13,12 +13,14 @@ from sqlalchemy.engine import Engine
 
 import ansinh.all_models  # noqa: F401  (every table must be known to find dependants)
 from ansinh.core.arrow_io import bulk_write
-from ansinh.core.db import Base
+from ansinh.core.audit import record
+from ansinh.core.db import Base, unit_of_work
 from ansinh.synth.context import SynthContext
 from ansinh.synth.province import TABLE_ORDER, extensions, table_order
 
-#: Reference tables kept when a province is replaced.
-KEEP = {"provinces", "legacy_provinces", "alembic_version"}
+#: Kept when a province is replaced: reference data, and the audit trail, which is append-only
+#: (it records the replacement itself).
+KEEP = {"provinces", "legacy_provinces", "alembic_version", "audit_log"}
 
 
 class ProvinceExists(RuntimeError):
@@ -27,7 +29,7 @@ class ProvinceExists(RuntimeError):
 
 def dependent_tables() -> list[Table]:
     """The synthetic tables and every table that references them, children first."""
-    doomed = set(TABLE_ORDER) | {"audit_log"} | {t for ext in extensions() for t in ext.tables}
+    doomed = set(TABLE_ORDER) | {t for ext in extensions() for t in ext.tables}
     changed = True
     while changed:
         changed = False
@@ -75,6 +77,15 @@ def write_province(
         if progress:
             progress("clearing")
         clear(engine)
+        with unit_of_work(engine) as session:
+            record(
+                session,
+                actor="cli:synth",
+                action="replace",
+                entity="registry",
+                entity_id="*",
+                detail={"persons_removed": existing, "generated": ctx.config.describe()},
+            )
     order = table_order(ctx)
     indexes = _secondary_indexes(order)
     with engine.begin() as conn:

@@ -175,6 +175,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_persons_commune_code'), ['commune_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_persons_household_id'), ['household_id'], unique=False)
         batch_op.create_index('ix_persons_name_key', ['name_key', 'birth_date', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_persons_merged_into_id'), ['merged_into_id'], unique=False)
         batch_op.create_index('ix_persons_personal_id', ['personal_id'], unique=False)
 
     op.create_table('dedup_candidates',
@@ -243,6 +244,7 @@ def downgrade() -> None:
     op.drop_table('dedup_candidates')
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.drop_index('ix_persons_personal_id')
+        batch_op.drop_index(batch_op.f('ix_persons_merged_into_id'))
         batch_op.drop_index('ix_persons_name_key')
         batch_op.drop_index(batch_op.f('ix_persons_household_id'))
         batch_op.drop_index(batch_op.f('ix_persons_commune_code'))

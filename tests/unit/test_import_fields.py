@@ -11,9 +11,15 @@ from ansinh.registry.importing import fields
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("05/01/1988", date(1988, 1, 5)), ("5/1/1988", date(1988, 1, 5)), ("05-01-1988", date(1988, 1, 5)),
-     ("05.01.1988", date(1988, 1, 5)), ("1988-01-05", date(1988, 1, 5)),
-     ("1988-01-05 00:00:00", date(1988, 1, 5)), ("29/02/2024", date(2024, 2, 29))],
+    [
+        ("05/01/1988", date(1988, 1, 5)),
+        ("5/1/1988", date(1988, 1, 5)),
+        ("05-01-1988", date(1988, 1, 5)),
+        ("05.01.1988", date(1988, 1, 5)),
+        ("1988-01-05", date(1988, 1, 5)),
+        ("1988-01-05 00:00:00", date(1988, 1, 5)),
+        ("29/02/2024", date(2024, 2, 29)),
+    ],
 )
 def test_dates_accepted(text: str, expected: date) -> None:
     assert fields.parse_date(text) == expected
@@ -31,8 +37,10 @@ def test_not_a_date() -> None:
         fields.parse_date("1/1/88")
 
 
-@pytest.mark.parametrize(("text", "expected"), [("5310000", 5310000), ("5.310.000", 5310000),
-                                               ("5,310,000", 5310000), ("5 310 000đ", 5310000)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("5310000", 5310000), ("5.310.000", 5310000), ("5,310,000", 5310000), ("5 310 000đ", 5310000)],
+)
 def test_amounts(text: str, expected: int) -> None:
     assert fields.parse_amount(text) == expected
 
@@ -45,22 +53,42 @@ def test_bad_amounts(text: str) -> None:
 
 def test_choices_ignore_case_and_diacritics() -> None:
     gender = fields.choice(fields.GENDER_LABELS, "gender")
-    assert [gender(v) for v in ("Nam", "NỮ", "nu", "female", "Male")] == \
-        ["male", "female", "female", "female", "male"]
+    assert [gender(v) for v in ("Nam", "NỮ", "nu", "female", "Male")] == [
+        "male",
+        "female",
+        "female",
+        "female",
+        "male",
+    ]
     relation = fields.choice(fields.RELATION_LABELS, "relation to the head")
-    assert [relation(v) for v in ("Chủ hộ", "chu ho", "Vợ", "Chồng", "Con", "Cháu nội")] == \
-        ["head", "head", "spouse", "spouse", "child", "grandchild"]
+    assert [relation(v) for v in ("Chủ hộ", "chu ho", "Vợ", "Chồng", "Con", "Cháu nội")] == [
+        "head",
+        "head",
+        "spouse",
+        "spouse",
+        "child",
+        "grandchild",
+    ]
     with pytest.raises(ValueError, match="unknown gender 'X'; expected one of male, female"):
         gender("X")
 
 
 def test_scheme_and_employer_labels() -> None:
     scheme = fields.choice(fields.SCHEME_LABELS, "scheme")
-    assert [scheme(v) for v in ("BHXH bắt buộc", "BHXH tự nguyện", "BHYT", "BHTN", "vsi")] == \
-        ["si", "vsi", "hi", "ui", "vsi"]
+    assert [scheme(v) for v in ("BHXH bắt buộc", "BHXH tự nguyện", "BHYT", "BHTN", "vsi")] == [
+        "si",
+        "vsi",
+        "hi",
+        "ui",
+        "vsi",
+    ]
     kind = fields.choice(fields.EMPLOYER_KIND_LABELS, "employer kind")
-    assert [kind(v) for v in ("Doanh nghiệp", "Cơ quan nhà nước", "Hộ kinh doanh", "Hợp tác xã")] == \
-        ["enterprise", "state_agency", "business_household", "cooperative"]
+    assert [kind(v) for v in ("Doanh nghiệp", "Cơ quan nhà nước", "Hộ kinh doanh", "Hợp tác xã")] == [
+        "enterprise",
+        "state_agency",
+        "business_household",
+        "cooperative",
+    ]
 
 
 @pytest.mark.parametrize(("text", "expected"), [("1", 1), ("IV", 4), ("Vùng II", 2), ("iii", 3)])
@@ -84,8 +112,13 @@ def test_sector_and_ethnicity() -> None:
     assert fields.sector("c - Công nghiệp chế biến") == "C"
     with pytest.raises(ValueError, match="VSIC 2018 section letter"):
         fields.sector("CZ")
-    assert [fields.ethnicity(v) for v in ("1", "01", "Kinh", "Thái", "H'Mông".replace("'", ""))] == \
-        ["01", "01", "01", "03", "08"]
+    assert [fields.ethnicity(v) for v in ("1", "01", "Kinh", "Thái", "H'Mông".replace("'", ""))] == [
+        "01",
+        "01",
+        "01",
+        "03",
+        "08",
+    ]
     with pytest.raises(ValueError, match="ethnicity must be a code 01–54"):
         fields.ethnicity("55")
 

@@ -29,8 +29,13 @@ def test_bad_persons_file_reports_each_row() -> None:
     _h, items, _i = parse_rows(PersonsImporter(today=TODAY), path, path.read_bytes())
     assert _errors(items) == [
         RowError(2, "Số CCCD", "042288001235", "personal ID digit 4 is 2, but a male born in 1988 has 0"),
-        RowError(3, "Số CCCD", "04208800123", "personal ID must be 12 digits, got '04208800123' "
-                 "(leading zeros lost? format the column as Text in Excel)"),
+        RowError(
+            3,
+            "Số CCCD",
+            "04208800123",
+            "personal ID must be 12 digits, got '04208800123' "
+            "(leading zeros lost? format the column as Text in Excel)",
+        ),
         RowError(4, "Số CCCD", "04208800123A", "personal ID must be 12 digits, got '04208800123A'"),
         RowError(5, "Ngày sinh", "31/02/1990", "impossible date '31/02/1990' (no such day)"),
         RowError(8, "Mã số BHXH", "4201234567", "duplicate of row 7 (same Mã số BHXH)"),
@@ -39,25 +44,32 @@ def test_bad_persons_file_reports_each_row() -> None:
 
 
 def test_one_row_reports_all_its_problems() -> None:
-    items = _parse(PersonsImporter(today=TODAY),
-                   "Số định danh,Họ và tên,Ngày sinh,Giới tính,Mã xã,Ngày mất\n"
-                   "042088001234,,01/01/2030,X,1863,01/01/2020\n")
+    items = _parse(
+        PersonsImporter(today=TODAY),
+        "Số định danh,Họ và tên,Ngày sinh,Giới tính,Mã xã,Ngày mất\n"
+        "042088001234,,01/01/2030,X,1863,01/01/2020\n",
+    )
     assert [(e.column, e.reason) for e in _errors(items)] == [
         ("Họ và tên", "required"),
         ("Giới tính", "unknown gender 'X'; expected one of male, female"),
         ("Số định danh", "personal ID digits 5–6 are 88, but the birth year is 2030"),
         ("Ngày sinh", "birth date is in the future"),
         ("Ngày mất", "death date is before the birth date"),
-        ("Mã xã", "commune code must be 5 digits, got '1863' "
-                  "(leading zeros lost? format the column as Text in Excel)"),
+        (
+            "Mã xã",
+            "commune code must be 5 digits, got '1863' "
+            "(leading zeros lost? format the column as Text in Excel)",
+        ),
     ]
 
 
 def test_valid_person_is_normalised() -> None:
     nfd_name = "Nguye\u0302\u0303n Va\u0306n An"  # decomposed, as some keyboards type it
-    items = _parse(PersonsImporter(today=TODAY),
-                   f"Mã số BHXH,Họ và tên,Ngày sinh,Giới tính,Mã xã,Dân tộc\n"
-                   f"0101234567,  {nfd_name} ,1988-01-05,nữ,18631,Kinh\n")
+    items = _parse(
+        PersonsImporter(today=TODAY),
+        f"Mã số BHXH,Họ và tên,Ngày sinh,Giới tính,Mã xã,Dân tộc\n"
+        f"0101234567,  {nfd_name} ,1988-01-05,nữ,18631,Kinh\n",
+    )
     record = items[0].record
     assert record is not None and not items[0].errors
     assert record.full_name == "Nguyễn Văn An" and record.si_number == "0101234567"
@@ -65,20 +77,25 @@ def test_valid_person_is_normalised() -> None:
 
 
 def test_person_needs_an_identifier() -> None:
-    items = _parse(PersonsImporter(today=TODAY), "Số định danh,Mã số BHXH,Họ và tên,Ngày sinh,Giới tính,"
-                   "Mã xã\n,,An,01/01/1990,Nam,18631\n")
+    items = _parse(
+        PersonsImporter(today=TODAY),
+        "Số định danh,Mã số BHXH,Họ và tên,Ngày sinh,Giới tính,Mã xã\n,,An,01/01/1990,Nam,18631\n",
+    )
     assert [(e.row, e.column, e.reason) for e in _errors(items)] == [
-        (2, "Số định danh", "give the personal ID or the SI number")]
+        (2, "Số định danh", "give the personal ID or the SI number")
+    ]
 
 
 def test_participation_rules_per_scheme() -> None:
-    text = ("Mã số BHXH,Loại hình,Từ ngày,Đến ngày,Mã số thuế đơn vị,Mức lương đóng,Mức thu nhập,"
-            "Mã đối tượng,Mức hưởng,Mã thẻ BHYT\n"
-            "4201234567,BHXH bắt buộc,01/01/2024,,4201234567,0,,,,\n"
-            "4201234567,BHYT,01/01/2025,31/12/2024,,,,DN,3,DN4424201234567\n"
-            "4201234567,BHYT,01/02/2025,,,5000000,,,,HS4420000000001\n"
-            "4201234567,BHXH tự nguyện,01/03/2025,,,,,,,\n"
-            "4201234567,BHYT,01/04/2025,,,,,,,DN4424201234567\n")
+    text = (
+        "Mã số BHXH,Loại hình,Từ ngày,Đến ngày,Mã số thuế đơn vị,Mức lương đóng,Mức thu nhập,"
+        "Mã đối tượng,Mức hưởng,Mã thẻ BHYT\n"
+        "4201234567,BHXH bắt buộc,01/01/2024,,4201234567,0,,,,\n"
+        "4201234567,BHYT,01/01/2025,31/12/2024,,,,DN,3,DN4424201234567\n"
+        "4201234567,BHYT,01/02/2025,,,5000000,,,,HS4420000000001\n"
+        "4201234567,BHXH tự nguyện,01/03/2025,,,,,,,\n"
+        "4201234567,BHYT,01/04/2025,,,,,,,DN4424201234567\n"
+    )
     items = _parse(ParticipationImporter(today=TODAY), text)
     assert [(e.row, e.column, e.reason) for e in _errors(items)] == [
         (2, "Mức lương đóng", "must be a positive whole number of đồng, got '0'"),
@@ -95,10 +112,12 @@ def test_participation_rules_per_scheme() -> None:
 def test_tax_code_format() -> None:
     from ansinh.registry.importing.employers import EmployersImporter
 
-    items = _parse(EmployersImporter(today=TODAY),
-                   "Mã số thuế,Tên đơn vị,Loại hình,Mã xã,Ngành nghề,Vùng,Vùng từ ngày\n"
-                   "420123456,A,Doanh nghiệp,18631,C,II,\n"
-                   "4201234567-1,B,Công ty,18631,Z,5,01/07/2025\n")
+    items = _parse(
+        EmployersImporter(today=TODAY),
+        "Mã số thuế,Tên đơn vị,Loại hình,Mã xã,Ngành nghề,Vùng,Vùng từ ngày\n"
+        "420123456,A,Doanh nghiệp,18631,C,II,\n"
+        "4201234567-1,B,Công ty,18631,Z,5,01/07/2025\n",
+    )
     assert [(e.row, e.column, e.reason) for e in _errors(items)] == [
         (2, "Mã số thuế", "tax code must be 10 digits or 10-3 digits for a branch, got '420123456'"),
         (2, "Vùng từ ngày", "give region and region_valid_from together"),

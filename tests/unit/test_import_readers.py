@@ -44,8 +44,11 @@ def test_wrong_encoding_is_a_clear_file_error() -> None:
 
 def test_truncated_xlsx_is_a_clear_file_error() -> None:
     path = DATA / "persons_truncated.xlsx"
-    with pytest.raises(ImportFileError, match=r"^persons_truncated.xlsx is not a readable .xlsx file "
-                                              r"\(damaged or truncated\?\)"):
+    with pytest.raises(
+        ImportFileError,
+        match=r"^persons_truncated.xlsx is not a readable .xlsx file "
+        r"\(damaged or truncated\?\)",
+    ):
         read_rows(path, path.read_bytes())
 
 
@@ -59,8 +62,13 @@ def test_xlsx_heading_found_under_a_title_row() -> None:
 
 def test_headings_match_without_case_or_diacritics() -> None:
     mapping = map_headings(["SO DINH DANH", "họ VÀ tên", "ngay sinh", "Giới tính", "ma xa", "STT"], COLUMNS)
-    assert mapping.index == {"personal_id": 0, "full_name": 1, "birth_date": 2, "gender": 3,
-                             "commune_code": 4}
+    assert mapping.index == {
+        "personal_id": 0,
+        "full_name": 1,
+        "birth_date": 2,
+        "gender": 3,
+        "commune_code": 4,
+    }
     assert mapping.ignored == ["STT"]
 
 
