@@ -24,11 +24,49 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import Table, types
 from sqlalchemy.engine import Engine
 
 
 class BulkIOError(RuntimeError):
     """A bulk read or write failed; the message carries the database's own error."""
+
+
+def _arrow_type(column_type: types.TypeEngine[Any]) -> pa.DataType:
+    if isinstance(column_type, types.Integer):
+        return pa.int64()
+    if isinstance(column_type, types.DateTime):
+        return pa.timestamp("us", tz="UTC")
+    if isinstance(column_type, types.Date):
+        return pa.date32()
+    if isinstance(column_type, types.Float):
+        return pa.float64()
+    if isinstance(column_type, types.Boolean):
+        return pa.bool_()
+    return pa.string()
+
+
+def arrow_schema(table: Table, columns: Sequence[str] | None = None) -> pa.Schema:
+    """The Arrow schema of (some columns of) a table, as :func:`conform` casts results to."""
+    cols = [table.c[name] for name in columns] if columns else list(table.columns)
+    return pa.schema([pa.field(c.name, _arrow_type(c.type)) for c in cols])
+
+
+def conform(batch: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Cast a result to ``schema``. SQLite types columns from their values: an empty or all-NULL
+    column comes back as int64, dates and timestamps as ISO text (UTC)."""
+    arrays = []
+    for field in schema:
+        column = batch[field.name]
+        text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+        if column.null_count == len(column):
+            column = pa.nulls(len(column), field.type)
+        elif pa.types.is_timestamp(field.type) and text:
+            column = pc.cast(pc.utf8_slice_codeunits(column, 0, 26), pa.timestamp("us"))
+        elif pa.types.is_date(field.type) and text:
+            column = pc.cast(pc.utf8_slice_codeunits(column, 0, 10), pa.date32())
+        arrays.append(pc.cast(column, field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _is_sqlite(engine: Engine) -> bool:
@@ -68,15 +106,17 @@ def _run_worker(args: list[str], stdin: bytes | None = None) -> bytes:
     return proc.stdout
 
 
-def read_query(engine: Engine, sql: str) -> pa.Table:
-    """Run one SELECT and return the result as an Arrow table (dates as date32 on both backends)."""
+def read_query(engine: Engine, sql: str, schema: pa.Schema | None = None) -> pa.Table:
+    """Run one SELECT and return the result as an Arrow table (dates as date32 on both backends),
+    cast to ``schema`` when given (see :func:`arrow_schema`)."""
     if _is_sqlite(engine):
         out = _run_worker(["read", _sqlite_path(engine)], stdin=sql.encode("utf-8"))
-        return _sqlite_dates(pa.ipc.open_stream(out).read_all())
-    with postgres_connection(engine) as conn, conn.cursor() as cur:
-        cur.execute(sql)
-        table: pa.Table = cur.fetch_arrow_table()
-    return table
+        table = _sqlite_dates(pa.ipc.open_stream(out).read_all())
+    else:
+        with postgres_connection(engine) as conn, conn.cursor() as cur:
+            cur.execute(sql)
+            table = cur.fetch_arrow_table()
+    return conform(table, schema) if schema is not None else table
 
 
 def stream_query(engine: Engine, sql: str, batch_rows: int = 50_000) -> Iterator[pa.Table]:

@@ -26,20 +26,30 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-from sqlalchemy import Table, func, select, types
+from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Engine
 
 import ansinh.all_models  # noqa: F401  (every table registered on Base.metadata)
-from ansinh.core.arrow_io import stream_query
+from ansinh.core.arrow_io import arrow_schema, conform, stream_query
 from ansinh.core.audit import record
 from ansinh.core.db import Base, unit_of_work
 
 FORMATS = ("csv", "xlsx", "parquet")
 EXPORTABLE = (
-    "persons", "households", "household_poverty", "employers", "employer_regions", "employer_statuses",
-    "participations", "communes", "commune_successions", "provinces", "legacy_provinces",
-    "dedup_candidates", "import_batches", "audit_log",
+    "persons",
+    "households",
+    "household_poverty",
+    "employers",
+    "employer_regions",
+    "employer_statuses",
+    "participations",
+    "communes",
+    "commune_successions",
+    "provinces",
+    "legacy_provinces",
+    "dedup_candidates",
+    "import_batches",
+    "audit_log",
 )
 XLSX_MAX_ROWS = 1_048_575
 BATCH_ROWS = 50_000
@@ -57,47 +67,12 @@ class ExportReport:
     rows: int
 
 
-def _arrow_type(column_type: types.TypeEngine[Any]) -> pa.DataType:
-    if isinstance(column_type, types.Integer):
-        return pa.int64()
-    if isinstance(column_type, types.DateTime):
-        return pa.timestamp("us", tz="UTC")
-    if isinstance(column_type, types.Date):
-        return pa.date32()
-    if isinstance(column_type, types.Float):
-        return pa.float64()
-    if isinstance(column_type, types.Boolean):
-        return pa.bool_()
-    return pa.string()
-
-
-def arrow_schema(table: Table) -> pa.Schema:
-    return pa.schema([pa.field(c.name, _arrow_type(c.type)) for c in table.columns])
-
-
-def _conform(batch: pa.Table, schema: pa.Schema) -> pa.Table:
-    """Cast a batch to the table's schema. SQLite returns timestamps as naive ISO text in UTC."""
-    arrays = []
-    for field in schema:
-        column = batch[field.name]
-        text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-        if column.null_count == len(column):
-            # the SQLite driver types an all-NULL column as int64
-            column = pa.nulls(len(column), field.type)
-        elif pa.types.is_timestamp(field.type) and text:
-            column = pc.cast(pc.utf8_slice_codeunits(column, 0, 26), pa.timestamp("us"))
-        elif pa.types.is_date(field.type) and text:
-            column = pc.cast(pc.utf8_slice_codeunits(column, 0, 10), pa.date32())
-        arrays.append(pc.cast(column, field.type))
-    return pa.Table.from_arrays(arrays, schema=schema)
-
-
 def _batches(engine: Engine, table: Table, schema: pa.Schema) -> Iterator[pa.Table]:
     """The whole table in primary-key order, streamed in batches of ``BATCH_ROWS``."""
     query = select(table).order_by(*table.primary_key.columns)
     sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
     for batch in stream_query(engine, sql, BATCH_ROWS):
-        yield _conform(batch, schema)
+        yield conform(batch, schema)
 
 
 def export_table(
@@ -119,8 +94,10 @@ def export_table(
     with engine.connect() as conn:
         total = int(conn.execute(select(func.count()).select_from(table)).scalar_one())
     if fmt == "xlsx" and total > XLSX_MAX_ROWS:
-        raise ExportError(f"{table_name} has {total:,} rows; an .xlsx sheet holds at most "
-                          f"{XLSX_MAX_ROWS:,} data rows. Use --format csv or --format parquet")
+        raise ExportError(
+            f"{table_name} has {total:,} rows; an .xlsx sheet holds at most "
+            f"{XLSX_MAX_ROWS:,} data rows. Use --format csv or --format parquet"
+        )
     schema = arrow_schema(table)
     temp = output.with_name(f".{output.name}.part")
     writer = {"csv": _write_csv, "parquet": _write_parquet, "xlsx": _write_xlsx}[fmt]
@@ -137,8 +114,14 @@ def export_table(
     try:
         writer(temp, schema, batches())
         with unit_of_work(engine) as session:
-            record(session, actor=actor, action="export", entity=table_name, entity_id="*",
-                   detail={"format": fmt, "rows": done, "file": output.name})
+            record(
+                session,
+                actor=actor,
+                action="export",
+                entity=table_name,
+                entity_id="*",
+                detail={"format": fmt, "rows": done, "file": output.name},
+            )
         os.replace(temp, output)
     finally:
         temp.unlink(missing_ok=True)

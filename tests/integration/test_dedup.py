@@ -196,3 +196,9 @@ def test_merge_refusals(registry: Engine) -> None:
         assert session.scalars(select(AuditEntry)).first() is None
     forced = merge_persons(registry, 3, 5, actor="a", reason="birth certificate", force=True)
     assert forced.candidate_id is None
+
+
+def test_find_on_an_empty_registry(engine: Engine) -> None:
+    """SQLite types an empty result's columns as integers; the search must still run."""
+    report = find_candidates(engine)
+    assert (report.persons, report.candidates) == (0, 0)

@@ -23,9 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
 from ansinh.core import audit
-from ansinh.core.arrow_io import bulk_write, read_query
+from ansinh.core.arrow_io import arrow_schema, bulk_write, read_query
 from ansinh.core.audit import utcnow
-from ansinh.core.db import unit_of_work
+from ansinh.core.db import Base, unit_of_work
 from ansinh.registry.dedup.matching import (
     DEFAULT_MIN_SCORE,
     PERSON_COLUMNS,
@@ -77,8 +77,12 @@ def find_candidates(
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     progress("reading persons")
-    persons = read_query(engine, PERSONS_SQL)
-    decided = read_query(engine, DECIDED_SQL)
+    persons = read_query(engine, PERSONS_SQL, arrow_schema(Base.metadata.tables["persons"], PERSON_COLUMNS))
+    decided = read_query(
+        engine,
+        DECIDED_SQL,
+        arrow_schema(Base.metadata.tables["dedup_candidates"], ["person_a_id", "person_b_id"]),
+    )
     seconds["read"] = time.perf_counter() - start
 
     start = time.perf_counter()
