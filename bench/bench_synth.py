@@ -42,12 +42,23 @@ def fresh_database(url: str) -> None:
     engine.dispose()
 
 
+def count_persons(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        count = int(conn.execute(text("SELECT count(*) FROM persons")).scalar_one())
+    engine.dispose()
+    return count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite:///var/bench-synth.db")
     parser.add_argument("--people", type=int, default=PEOPLE)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--parts", default="registry", help="synth extensions to include (default: registry only)"
+    )
     args = parser.parse_args()
     runs = []
     for _ in range(args.runs):
@@ -63,13 +74,18 @@ def main() -> None:
                 str(args.people),
                 "--seed",
                 str(args.seed),
+                "--parts",
+                args.parts,
             ],
             check=True,
             env={**os.environ, "ANSINH_DATABASE_URL": args.db},
             stdout=subprocess.DEVNULL,
         )
         runs.append(time.perf_counter() - started)
-        print(f"run {len(runs)}: {runs[-1]:.1f} s", flush=True)
+        persons = count_persons(args.db)
+        if persons != args.people:  # a benchmark that did nothing must not report a time
+            raise SystemExit(f"run {len(runs)}: expected {args.people:,} persons, found {persons:,}")
+        print(f"run {len(runs)}: {runs[-1]:.1f} s ({persons:,} persons)", flush=True)
     report(f"synth {args.people:,} people into {args.db.split('://')[0]}", runs)
 
 

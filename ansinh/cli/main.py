@@ -37,3 +37,6 @@ def _register_domains() -> None:
 
 
 _register_domains()
+
+if __name__ == "__main__":
+    app()
