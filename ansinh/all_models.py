@@ -5,3 +5,4 @@ from ansinh.core import (
     auth_models,  # noqa: F401
 )
 from ansinh.registry import models as registry_models  # noqa: F401
+from ansinh.ledger import models as ledger_models  # noqa: F401

@@ -1,0 +1,273 @@
+"""Month-end close (khóa sổ tháng) and rebuild, on the operational database.
+
+The batch reads the operational tables into Arrow (:func:`ansinh.core.arrow_io.read_query`), prices
+the months with the Ibis/DuckDB job of :mod:`ansinh.ledger.dues`, runs the in-memory
+:class:`~ansinh.ledger.engine.Book` and writes, in ONE transaction (:func:`bulk_write`), the new
+entries, the rebuilt arrears snapshot and the month's collection figures. The entries' unique keys
+make a close that races another (or runs twice) fail or post nothing; never post twice.
+
+- :func:`close_month` ``(period, as_of, reprice_from)``: prices ``period`` (and, after late
+  declarations, every month from ``reprice_from``: the differences are posted as adjustments on
+  ``as_of``), allocates every payment received by ``as_of`` and rebuilds the snapshot;
+- :func:`rebuild` ``(first, last)``: closes each month in turn at its last day — the initial load of
+  a ledger (or the synthetic province); on a ledger already posted it posts nothing.
+
+    $ ansinh ledger close --period 2026-10
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+from sqlalchemy.engine import Engine
+
+from ansinh.core.arrow_io import bulk_write, read_query
+from ansinh.core.db import Base
+from ansinh.law.parameters import get_parameters
+from ansinh.ledger.dues import compute_dues
+from ansinh.ledger.engine import Book
+from ansinh.ledger.periods import last_day, period_index, period_text
+from ansinh.ledger.snapshot import balances, kpis
+
+
+@dataclass
+class CloseReport:
+    """What a close did, with the time of each step (seconds)."""
+
+    first: str
+    last: str
+    as_of: date
+    entries: int = 0
+    arrears_rows: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Timer:
+    def __init__(self, report: CloseReport) -> None:
+        self.report = report
+        self.t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.report.timings[name] = round(self.report.timings.get(name, 0.0) + now - self.t, 3)
+        self.t = now
+
+
+def _schema(table: str, *columns: str, **computed: pa.DataType) -> pa.Schema:
+    """Arrow types of some columns of a table, plus computed columns (typed results on SQLite too)."""
+    cols = Base.metadata.tables[table].c
+    fields = [pa.field(c, _arrow(cols[c].type.python_type)) for c in columns]
+    return pa.schema(fields + [pa.field(n, t) for n, t in computed.items()])
+
+
+def _arrow(python_type: type) -> pa.DataType:
+    return {int: pa.int64(), str: pa.string(), date: pa.date32()}[python_type]
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def read_facts(engine: Engine, first: int, last: int) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Participations in force in the months, wage regions, unpaid-leave months."""
+    start, end = period_text(first) + "-01", last_day(last).isoformat()
+    parts = read_query(
+        engine,
+        "SELECT person_id, employer_id, scheme, valid_from, valid_to, salary FROM participations "
+        f"WHERE employer_id IS NOT NULL AND scheme IN ('si', 'ui', 'hi') AND valid_from <= {_q(end)} "
+        f"AND (valid_to IS NULL OR valid_to >= {_q(start)})",
+        _schema("participations", "person_id", "employer_id", "scheme", "valid_from", "valid_to", "salary"),
+    )
+    regions = read_query(
+        engine,
+        "SELECT employer_id, region, valid_from, valid_to FROM employer_regions",
+        _schema("employer_regions", "employer_id", "region", "valid_from", "valid_to"),
+    )
+    leave_rows = read_query(
+        engine,
+        "SELECT person_id, employer_id, from_period, to_period FROM declarations WHERE kind = 'unpaid_leave'",
+        _schema("declarations", "person_id", "employer_id", "from_period", "to_period"),
+    ).to_pylist()
+    person, employer, month = [], [], []
+    for row in leave_rows:
+        a = period_index(row["from_period"])
+        b = period_index(row["to_period"] or row["from_period"])
+        for m in range(max(a, first), min(b, last) + 1):
+            person.append(row["person_id"])
+            employer.append(row["employer_id"])
+            month.append(m)
+    leave = pa.table(
+        {
+            "person_id": pa.array(person, pa.int64()),
+            "employer_id": pa.array(employer, pa.int64()),
+            "m": pa.array(month, pa.int64()),
+        }
+    )
+    return parts, regions, leave
+
+
+def load_book(engine: Engine, first: int, last: int, source: str) -> Book:
+    """The book as the posted entries, payments, reminders and employer statuses leave it."""
+    employers = read_query(engine, "SELECT id FROM employers ORDER BY id", _schema("employers", "id"))[
+        "id"
+    ].to_numpy(zero_copy_only=False)
+    sums = read_query(
+        engine,
+        "SELECT employer_id, period, scheme, party, kind, item, SUM(amount) AS amount, COUNT(*) AS entries "
+        "FROM ledger_entries WHERE employer_id IS NOT NULL "
+        "GROUP BY employer_id, period, scheme, party, kind, item",
+        _schema(
+            "ledger_entries",
+            "employer_id",
+            "period",
+            "scheme",
+            "party",
+            "kind",
+            "item",
+            amount=pa.int64(),
+            entries=pa.int64(),
+        ),
+    )
+    months = np.array([period_index(p) for p in sums["period"].to_pylist()], np.int64)
+    m0 = int(min(first, months.min())) if len(months) else first
+    m1 = int(max(last, months.max())) if len(months) else last
+    book = Book(np.asarray(employers, np.int64), m0, m1 - m0 + 1, get_parameters(), source)
+    if sums.num_rows:
+        book.load_sums(sums.append_column("m", pa.array(months)))
+    pays = read_query(
+        engine,
+        "SELECT p.id, p.employer_id, p.value_date, p.amount, "
+        "p.amount - COALESCE(a.allocated, 0) AS left_amount "
+        "FROM payments p LEFT JOIN (SELECT payment_id, -SUM(amount) AS allocated FROM ledger_entries "
+        "WHERE kind = 'payment' AND payment_id IS NOT NULL GROUP BY payment_id) a ON a.payment_id = p.id "
+        "WHERE p.status = 'matched' AND p.employer_id IS NOT NULL ORDER BY p.id",
+        _schema("payments", "id", "employer_id", "value_date", "amount", left_amount=pa.int64()),
+    )
+    if pays.num_rows:
+        book.add_payments(
+            pays["id"].to_numpy(zero_copy_only=False),
+            pays["employer_id"].to_numpy(zero_copy_only=False),
+            pays["value_date"].to_numpy(zero_copy_only=False),
+            pays["amount"].to_numpy(zero_copy_only=False),
+            pays["left_amount"].to_numpy(zero_copy_only=False),
+        )
+    rem = read_query(
+        engine,
+        "SELECT employer_id, sent_on, period_from, period_to FROM reminders",
+        _schema("reminders", "employer_id", "sent_on", "period_from", "period_to"),
+    )
+    if rem.num_rows:
+        book.add_reminders(
+            rem["employer_id"].to_numpy(zero_copy_only=False),
+            rem["sent_on"].to_numpy(zero_copy_only=False),
+            np.array([period_index(p) for p in rem["period_from"].to_pylist()], np.int64),
+            np.array([period_index(p) for p in rem["period_to"].to_pylist()], np.int64),
+        )
+    gone = read_query(
+        engine,
+        "SELECT employer_id, MIN(valid_from) AS valid_from FROM employer_statuses "
+        "WHERE status IN ('dissolved', 'absconded') GROUP BY employer_id",
+        _schema("employer_statuses", "employer_id", "valid_from"),
+    )
+    if gone.num_rows:
+        idx = book.employer_index(gone["employer_id"].to_numpy(zero_copy_only=False))
+        book.closed_on[idx] = gone["valid_from"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    return book
+
+
+def _write(engine: Engine, book: Book, as_of: date, kpi_rows: list[pa.Table], report: CloseReport) -> None:
+    entries = book.entries()
+    snapshot = balances(book, as_of)
+    kpi = pa.concat_tables(kpi_rows) if kpi_rows else None
+    periods = ", ".join(_q(p) for p in kpi["period"].to_pylist()) if kpi is not None else "''"
+    tables = {"ledger_entries": entries, "ledger_balances": snapshot}
+    if kpi is not None:
+        tables["ledger_kpis"] = kpi
+    bulk_write(
+        engine,
+        tables,
+        before=["DELETE FROM ledger_balances", f"DELETE FROM ledger_kpis WHERE period IN ({periods})"],
+    )
+    report.entries = entries.num_rows
+    report.arrears_rows = snapshot.num_rows
+
+
+def close_month(
+    engine: Engine,
+    period: str,
+    *,
+    as_of: date | None = None,
+    reprice_from: str | None = None,
+    source: str = "close",
+) -> CloseReport:
+    """Close ``period``: post its dues (and the adjustments of ``reprice_from``..``period``), allocate
+    payments received by ``as_of`` (default: the period's last day), rebuild the arrears snapshot."""
+    last = period_index(period)
+    first = period_index(reprice_from) if reprice_from else last
+    as_of = as_of or last_day(last)
+    report = CloseReport(period_text(first), period, as_of)
+    timer = Timer(report)
+    parts, regions, leave = read_facts(engine, first, last)
+    timer.lap("read facts")
+    dues = compute_dues(parts, regions, leave, first=first, last=last)
+    timer.lap("dues (Ibis/DuckDB)")
+    book = load_book(engine, first, last, source)
+    timer.lap("read ledger")
+    book.close(as_of, dues, np.arange(first, last + 1, dtype=np.int64))
+    kpi = kpis(book, last, as_of)
+    timer.lap("post and allocate")
+    _write(engine, book, as_of, [kpi], report)
+    timer.lap("write")
+    return report
+
+
+def rebuild(
+    engine: Engine,
+    first_period: str,
+    last_period: str,
+    *,
+    source: str = "rebuild",
+    progress: Callable[[str], None] | None = None,
+) -> CloseReport:
+    """Close every month from ``first_period`` to ``last_period`` at its last day, in memory, then
+    write everything in one transaction."""
+    first, last = period_index(first_period), period_index(last_period)
+    report = CloseReport(first_period, last_period, last_day(last))
+    timer = Timer(report)
+    parts, regions, leave = read_facts(engine, first, last)
+    timer.lap("read facts")
+    dues = compute_dues(parts, regions, leave, first=first, last=last)
+    timer.lap("dues (Ibis/DuckDB)")
+    book = load_book(engine, first, last, source)
+    timer.lap("read ledger")
+    kpi_rows = replay(book, dues, first, last, progress)
+    timer.lap("post and allocate")
+    _write(engine, book, last_day(last), kpi_rows, report)
+    timer.lap("write")
+    return report
+
+
+def replay(
+    book: Book,
+    dues: pa.Table,
+    first: int,
+    last: int,
+    progress: Callable[[str], None] | None = None,
+    after_close: Callable[[Book, int, date], None] | None = None,
+) -> list[pa.Table]:
+    """Close each month in turn (dues of the month, payments received by its last day)."""
+    rows = []
+    for m in range(first, last + 1):
+        as_of = last_day(m)
+        book.close(as_of, dues, np.array([m], np.int64))
+        if after_close is not None:
+            after_close(book, m, as_of)
+        rows.append(kpis(book, m, as_of))
+        if progress:
+            progress(period_text(m))
+    return rows

@@ -1,0 +1,371 @@
+"""The ledger in memory: dense arrays employer × month × scheme, closed month after month.
+
+A :class:`Book` holds what the posted entries add up to (dues per party, open contributions and
+open surcharges per scheme), the payments with their unallocated remainder and the reminders. A
+close (:meth:`Book.close`) posts, for one ``as_of`` date:
+
+1. the difference between the dues computed for the repriced months and what was posted — a ``due``
+   the first time, an ``adjustment`` afterwards (never an edit); a second identical close posts
+   nothing;
+2. the allocation of every matched payment received by ``as_of`` that still has money left
+   (:mod:`ansinh.ledger.allocation`), with the surcharge on the late part;
+
+and the new entries accumulate in :attr:`Book.new` until :meth:`Book.entries` hands them over as
+one Arrow table. The month-end close of the operational database (:mod:`ansinh.ledger.close`) and
+the synthetic province (:mod:`ansinh.ledger.synth`) both drive this class, so they post the same
+entries from the same facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ansinh.law.parameters import ParameterSet, get_parameters
+from ansinh.ledger.allocation import fifo, split_proportionally, surcharge_amounts, surcharge_days
+from ansinh.ledger.periods import deadlines, last_day, period_text
+
+IntArray = npt.NDArray[np.int64]
+SCHEMES = ("si", "hi", "ui")
+PARTIES = ("employee", "employer")
+KINDS = ("due", "adjustment", "surcharge", "payment", "reversal")
+ITEMS = ("contribution", "surcharge")
+NO_PAYMENT = -1
+
+ENTRY_SCHEMA = pa.schema(
+    [
+        ("employer_id", pa.int64()),
+        ("period", pa.string()),
+        ("scheme", pa.string()),
+        ("party", pa.string()),
+        ("kind", pa.string()),
+        ("item", pa.string()),
+        ("amount", pa.int64()),
+        ("posted_on", pa.date32()),
+        ("posted_at", pa.timestamp("us", tz="UTC")),
+        ("payment_id", pa.int64()),
+        ("source", pa.string()),
+        ("key", pa.string()),
+    ]
+)
+
+
+@dataclass
+class Block:
+    """New entries of one kind from one step, as parallel arrays (indices into the book's axes)."""
+
+    employer: IntArray
+    month: IntArray
+    scheme: IntArray
+    party: npt.NDArray[np.str_]
+    kind: str
+    item: str
+    amount: IntArray
+    posted_on: date
+    payment: IntArray
+    key_tail: list[str]
+
+
+@dataclass
+class Book:
+    """Dense state of the employer accounts. ``months`` is the axis ``m0 .. m0 + n - 1``."""
+
+    employer_ids: IntArray
+    m0: int
+    n_months: int
+    params: ParameterSet = field(default_factory=get_parameters)
+    source: str = "close"
+
+    def __post_init__(self) -> None:
+        e, m = len(self.employer_ids), self.n_months
+        self.posted = np.zeros((e, m, 3, 2), np.int64)
+        self.has_due = np.zeros((e, m, 3, 2), bool)
+        self.n_adjust = np.zeros((e, m, 3, 2), np.int64)
+        self.open_c = np.zeros((e, m, 3), np.int64)
+        self.open_s = np.zeros((e, m, 3), np.int64)
+        self.surcharge_posted = np.zeros((e, m), np.int64)
+        self.pay_id = np.zeros(0, np.int64)
+        self.pay_emp = np.zeros(0, np.int64)
+        self.pay_date = np.zeros(0, "datetime64[D]")
+        self.pay_amount = np.zeros(0, np.int64)
+        self.pay_left = np.zeros(0, np.int64)
+        self.rem_emp = np.zeros(0, np.int64)
+        self.rem_sent = np.zeros(0, "datetime64[D]")
+        self.rem_from = np.zeros(0, np.int64)
+        self.rem_to = np.zeros(0, np.int64)
+        self.closed_on = np.full(e, np.datetime64("NaT"), "datetime64[D]")
+        self.deadline = deadlines(np.arange(self.m0, self.m0 + m, dtype=np.int64), self.params)
+        self.new: list[Block] = []
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    def employer_index(self, ids: npt.ArrayLike) -> IntArray:
+        ids = np.asarray(ids, np.int64)
+        idx = np.searchsorted(self.employer_ids, ids)
+        idx = np.minimum(idx, len(self.employer_ids) - 1)
+        if len(ids) and not np.all(self.employer_ids[idx] == ids):
+            missing = ids[self.employer_ids[idx] != ids][:5]
+            raise KeyError(f"unknown employer ids {missing.tolist()}")
+        return idx.astype(np.int64)
+
+    def month_index(self, months: npt.ArrayLike) -> IntArray:
+        mi = np.asarray(months, np.int64) - self.m0
+        if len(mi) and (mi.min() < 0 or mi.max() >= self.n_months):
+            raise ValueError("a period lies outside the book's months")
+        return mi
+
+    def load_sums(self, sums: pa.Table) -> None:
+        """Posted entries summed per (employer_id, m, scheme, party, kind, item): amount, entries."""
+        if not sums.num_rows:
+            return
+        e = self.employer_index(sums["employer_id"].to_numpy(zero_copy_only=False))
+        m = self.month_index(sums["m"].to_numpy(zero_copy_only=False))
+        s = _codes(sums["scheme"], SCHEMES)
+        kind = np.asarray(sums["kind"].to_pylist(), dtype=object)
+        item = np.asarray(sums["item"].to_pylist(), dtype=object)
+        party = np.asarray(sums["party"].to_pylist(), dtype=object)
+        amount = sums["amount"].to_numpy(zero_copy_only=False).astype(np.int64)
+        count = sums["entries"].to_numpy(zero_copy_only=False).astype(np.int64)
+        dues = (kind == "due") | (kind == "adjustment")
+        p = np.where(party == "employer", 1, 0)
+        np.add.at(self.posted, (e[dues], m[dues], s[dues], p[dues]), amount[dues])
+        due_only = kind == "due"
+        self.has_due[e[due_only], m[due_only], s[due_only], p[due_only]] = True
+        adj = kind == "adjustment"
+        np.add.at(self.n_adjust, (e[adj], m[adj], s[adj], p[adj]), count[adj])
+        c = item == "contribution"
+        np.add.at(self.open_c, (e[c], m[c], s[c]), amount[c])
+        np.add.at(self.open_s, (e[~c], m[~c], s[~c]), amount[~c])
+        sp = kind == "surcharge"
+        np.add.at(self.surcharge_posted, (e[sp], m[sp]), amount[sp])
+
+    def add_payments(
+        self,
+        ids: IntArray,
+        employer_ids: IntArray,
+        value_date: Any,
+        amount: IntArray,
+        left: IntArray | None = None,
+    ) -> None:
+        """Matched payments (``left``: what is not allocated yet; default all of it)."""
+        self.pay_id = np.concatenate([self.pay_id, np.asarray(ids, np.int64)])
+        self.pay_emp = np.concatenate([self.pay_emp, self.employer_index(employer_ids)])
+        self.pay_date = np.concatenate([self.pay_date, np.asarray(value_date, "datetime64[D]")])
+        amount = np.asarray(amount, np.int64)
+        self.pay_amount = np.concatenate([self.pay_amount, amount])
+        self.pay_left = np.concatenate(
+            [self.pay_left, amount if left is None else np.asarray(left, np.int64)]
+        )
+
+    def add_reminders(self, employer_ids: IntArray, sent: Any, first: IntArray, last: IntArray) -> None:
+        self.rem_emp = np.concatenate([self.rem_emp, self.employer_index(employer_ids)])
+        self.rem_sent = np.concatenate([self.rem_sent, np.asarray(sent, "datetime64[D]")])
+        self.rem_from = np.concatenate([self.rem_from, np.asarray(first, np.int64)])
+        self.rem_to = np.concatenate([self.rem_to, np.asarray(last, np.int64)])
+
+    # --- the close -------------------------------------------------------------------------------
+
+    def close(self, as_of: date, dues: pa.Table | None = None, months: IntArray | None = None) -> None:
+        """Post the dues differences of ``months`` (from ``dues``: employer_id, m, scheme, party,
+        amount) and allocate the payments received by ``as_of``."""
+        if dues is not None and months is not None and len(months):
+            self._post_dues(as_of, dues, np.asarray(months, np.int64))
+        self._allocate(as_of)
+
+    def _post_dues(self, as_of: date, dues: pa.Table, months: IntArray) -> None:
+        months = np.unique(months)
+        mi = self.month_index(months)
+        target = np.zeros((len(self.employer_ids), len(mi), 3, 2), np.int64)
+        if dues.num_rows:
+            m_all = dues["m"].to_numpy(zero_copy_only=False).astype(np.int64)
+            keep = np.isin(m_all, months)
+            e = self.employer_index(dues["employer_id"].to_numpy(zero_copy_only=False)[keep])
+            col = np.searchsorted(months, m_all[keep])
+            s = _codes(dues["scheme"], SCHEMES)[keep]
+            p = np.where(np.asarray(dues["party"].to_pylist(), dtype=object)[keep] == "employer", 1, 0)
+            np.add.at(target, (e, col, s, p), dues["amount"].to_numpy(zero_copy_only=False)[keep])
+        diff = target - self.posted[:, mi]
+        e, k, s, p = np.nonzero(diff)
+        if not len(e):
+            return
+        m = mi[k]
+        amount = diff[e, k, s, p]
+        first = ~self.has_due[e, m, s, p]
+        parties = np.array(PARTIES)[p]
+        for is_due in (True, False):
+            sel = first if is_due else ~first
+            if not sel.any():
+                continue
+            seq = self.n_adjust[e[sel], m[sel], s[sel], p[sel]] + 1
+            tails = [""] * int(sel.sum()) if is_due else [f"|{n}" for n in seq.tolist()]
+            self.new.append(
+                Block(
+                    e[sel],
+                    m[sel],
+                    s[sel],
+                    parties[sel],
+                    "due" if is_due else "adjustment",
+                    "contribution",
+                    amount[sel],
+                    as_of,
+                    np.full(int(sel.sum()), NO_PAYMENT),
+                    tails,
+                )
+            )
+        self.has_due[e, m, s, p] = True
+        np.add.at(self.n_adjust, (e[~first], m[~first], s[~first], p[~first]), 1)
+        np.add.at(self.posted, (e, m, s, p), amount)
+        np.add.at(self.open_c, (e, m, s), amount)
+
+    def _allocate(self, as_of: date) -> None:
+        ready = (self.pay_left > 0) & (self.pay_date <= np.datetime64(as_of, "D"))
+        if not ready.any():
+            return
+        for item in ITEMS:
+            pays = np.flatnonzero(ready & (self.pay_left > 0))
+            if not len(pays):
+                return
+            self._allocate_item(as_of, item, pays)
+
+    def _allocate_item(self, as_of: date, item: str, pays: IntArray) -> None:
+        opens = self.open_c if item == "contribution" else self.open_s
+        payers = np.unique(self.pay_emp[pays])
+        owed = np.maximum(opens[payers], 0)  # (payers, months, schemes); credits are not items
+        per_month = owed.sum(axis=2)
+        pe, pm = np.nonzero(per_month)  # C order: by employer, then oldest month first
+        if not len(pe):
+            return
+        order = np.lexsort((self.pay_id[pays], self.pay_date[pays], self.pay_emp[pays]))
+        pays = pays[order]
+        items_i, pay_j, piece = fifo(payers[pe], per_month[pe, pm], self.pay_emp[pays], self.pay_left[pays])
+        if not len(piece):
+            return
+        emp = payers[pe[items_i]]
+        month = pm[items_i]
+        payment = pays[pay_j]
+        shares = split_proportionally(piece, owed[pe[items_i], month])
+        np.subtract.at(self.pay_left, payment, piece)
+        e3, s3 = np.repeat(emp, 3), np.tile(np.arange(3), len(emp))
+        m3, pay3 = np.repeat(month, 3), np.repeat(payment, 3)
+        amt3 = shares.reshape(-1)
+        nz = amt3 != 0
+        e3, s3, m3, pay3, amt3 = e3[nz], s3[nz], m3[nz], pay3[nz], amt3[nz]
+        np.subtract.at(opens, (e3, m3, s3), amt3)
+        tail = f"|{as_of.isoformat()}"
+        self.new.append(
+            Block(
+                e3,
+                m3,
+                s3,
+                np.full(len(e3), "all"),
+                "payment",
+                item,
+                -amt3,
+                as_of,
+                self.pay_id[pay3],
+                [f"|{item}{tail}"] * len(e3),
+            )
+        )
+        if item != "contribution":
+            return
+        days = surcharge_days(self.deadline[m3], self.pay_date[pay3], self.params)
+        extra = surcharge_amounts(amt3, days, self.pay_date[pay3], self.params)
+        nz = extra != 0
+        if nz.any():
+            self.new.append(
+                Block(
+                    e3[nz],
+                    m3[nz],
+                    s3[nz],
+                    np.full(int(nz.sum()), "all"),
+                    "surcharge",
+                    "surcharge",
+                    extra[nz],
+                    as_of,
+                    self.pay_id[pay3[nz]],
+                    [tail] * int(nz.sum()),
+                )
+            )
+            np.add.at(self.open_s, (e3[nz], m3[nz], s3[nz]), extra[nz])
+            np.add.at(self.surcharge_posted, (e3[nz], m3[nz]), extra[nz])
+
+    # --- output ----------------------------------------------------------------------------------
+
+    def entries(self, posted_at: datetime | None = None) -> pa.Table:
+        """The new entries as rows of ``ledger_entries`` (without ids), and forget them."""
+        posted_at = posted_at or datetime.now(UTC)
+        tables = [self._block_table(b, posted_at) for b in self.new if len(b.amount)]
+        self.new = []
+        if not tables:
+            return ENTRY_SCHEMA.empty_table()
+        return pa.concat_tables(tables)
+
+    def _block_table(self, b: Block, posted_at: datetime) -> pa.Table:
+        n = len(b.amount)
+        employer = self.employer_ids[b.employer]
+        months = b.month + self.m0
+        period_names = np.array(
+            [period_text(m) for m in range(self.m0, self.m0 + self.n_months)], dtype=object
+        )
+        period = pa.array(period_names[b.month], pa.string())
+        scheme = pa.array(np.array(SCHEMES, dtype=object)[b.scheme], pa.string())
+        party = pa.array(b.party.astype(object), pa.string())
+        emp_text = pc.cast(pa.array(employer), pa.string())
+        pay_text = pc.cast(pa.array(b.payment), pa.string())
+        tail = pa.array(b.key_tail, pa.string())
+        if b.kind in ("due", "adjustment"):
+            prefix = "due" if b.kind == "due" else "adj"
+            key = pc.binary_join_element_wise(prefix, period, emp_text, scheme, party, "|")
+        elif b.kind == "surcharge":
+            key = pc.binary_join_element_wise("sur", pay_text, period, scheme, "|")
+        else:
+            key = pc.binary_join_element_wise("pay", pay_text, period, scheme, "|")
+        key = pc.binary_join_element_wise(key, tail, "")
+        del months
+        return pa.table(
+            {
+                "employer_id": pa.array(employer, pa.int64()),
+                "period": period,
+                "scheme": scheme,
+                "party": party,
+                "kind": pa.array([b.kind] * n, pa.string()),
+                "item": pa.array([b.item] * n, pa.string()),
+                "amount": pa.array(np.asarray(b.amount, np.int64)),
+                "posted_on": pa.array(np.full(n, np.datetime64(b.posted_on, "D")), pa.date32()),
+                "posted_at": pa.array([posted_at] * n, pa.timestamp("us", tz="UTC")),
+                "payment_id": pa.array(b.payment, pa.int64(), mask=b.payment == NO_PAYMENT),
+                "source": pa.array([self.source] * n, pa.string()),
+                "key": key,
+            },
+            schema=ENTRY_SCHEMA,
+        )
+
+    def reminded(self, as_of: date) -> npt.NDArray[np.bool_]:
+        """employer × month: a written reminder covering the month was sent by ``as_of``."""
+        out = np.zeros((len(self.employer_ids), self.n_months), bool)
+        sent = self.rem_sent <= np.datetime64(as_of, "D")
+        for r in np.flatnonzero(sent):
+            a = max(0, int(self.rem_from[r]) - self.m0)
+            b = min(self.n_months - 1, int(self.rem_to[r]) - self.m0)
+            if a <= b:
+                out[self.rem_emp[r], a : b + 1] = True
+        return out
+
+    def last_day_of(self, m: int) -> date:
+        return last_day(self.m0 + m)
+
+
+def _codes(column: pa.ChunkedArray | pa.Array, names: tuple[str, ...]) -> IntArray:
+    values = np.asarray(column.to_pylist(), dtype=object)
+    out = np.full(len(values), -1, np.int64)
+    for i, name in enumerate(names):
+        out[values == name] = i
+    if (out < 0).any():
+        raise ValueError(f"unexpected value {values[out < 0][0]!r}; expected one of {names}")
+    return out

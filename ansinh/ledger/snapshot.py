@@ -1,0 +1,145 @@
+"""What a close leaves for the pages: arrears per employer × month, and the month's collection figures.
+
+Status of an employer-month at ``as_of`` (Law 41/2024/QH15 Art. 38–39; domain reference §4.4):
+
+- ``paid``: nothing of the contribution is open (a posted surcharge may still be);
+- ``due``: open, deadline not passed (Art. 34.4: last day of the following month);
+- ``late`` (chậm đóng, Art. 38): open from the day after the deadline;
+- ``reminded``: late, and a written reminder covering the month was sent (Art. 35);
+- ``evasion`` (trốn đóng, Art. 39.1(đ), (e)): reminded and more than
+  ``late_payment_evasion_after_days`` (60) days after the deadline.
+
+The surcharge accrued on what is still open (round(open × daily rate × days), Art. 40–41) is shown
+(``surcharge_accrued``) and posted when the month is paid. Every figure here is derived from the
+entries; the table is rebuilt by each close.
+
+Collection figures (``ledger_kpis``, one row per month, replaced by the close of that month):
+``receivable`` (dues and adjustments posted for the month's period), ``receivable_ytd`` (periods of
+the year up to the month), ``collected`` (bank credits received in the month), and three arrears
+numerators at the month's end: ``arrears_late`` (open, past the deadline: interest-bearing, "nợ
+phải tính lãi"), ``arrears_collectible`` (the same without dissolved or absconded employers, "nợ
+khó thu" left out) and ``arrears_open`` (everything open, including months not yet due).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+
+from ansinh.ledger.allocation import surcharge_amounts, surcharge_days
+from ansinh.ledger.engine import Book
+from ansinh.ledger.periods import aging_buckets, period_text
+
+BALANCE_SCHEMA = pa.schema(
+    [
+        ("employer_id", pa.int64()),
+        ("period", pa.string()),
+        ("due", pa.int64()),
+        ("paid", pa.int64()),
+        ("open_amount", pa.int64()),
+        ("surcharge_posted", pa.int64()),
+        ("surcharge_open", pa.int64()),
+        ("surcharge_accrued", pa.int64()),
+        ("deadline", pa.date32()),
+        ("days_late", pa.int32()),
+        ("aging", pa.int16()),
+        ("status", pa.string()),
+        ("as_of", pa.date32()),
+    ]
+)
+KPI_SCHEMA = pa.schema(
+    [
+        ("period", pa.string()),
+        ("receivable", pa.int64()),
+        ("receivable_ytd", pa.int64()),
+        ("collected", pa.int64()),
+        ("arrears_late", pa.int64()),
+        ("arrears_collectible", pa.int64()),
+        ("arrears_open", pa.int64()),
+        ("surcharge_accrued", pa.int64()),
+        ("employers_late", pa.int64()),
+        ("as_of", pa.date32()),
+    ]
+)
+
+
+def balances(book: Book, as_of: date) -> pa.Table:
+    """Rows for every employer-month with something open (contribution or surcharge)."""
+    open_c = book.open_c.sum(axis=2)
+    open_s = book.open_s.sum(axis=2)
+    e, m = np.nonzero((open_c != 0) | (open_s != 0))
+    due = book.posted.sum(axis=(2, 3))[e, m]
+    oc = open_c[e, m]
+    deadline = book.deadline[m]
+    at = np.datetime64(as_of, "D")
+    days_late = np.maximum((at - deadline).astype(np.int64), 0)
+    sur_days = surcharge_days(deadline, np.full(len(e), at), book.params)
+    accrued = surcharge_amounts(np.maximum(oc, 0), sur_days, np.full(len(e), at), book.params)
+    reminded = book.reminded(as_of)[e, m]
+    evasion_after = book.params.integer("late_payment_evasion_after_days", as_of)
+    status = np.where(
+        oc <= 0,
+        "paid",
+        np.where(
+            days_late == 0,
+            "due",
+            np.where(reminded, np.where(days_late > evasion_after, "evasion", "reminded"), "late"),
+        ),
+    )
+    aging = np.where(oc > 0, aging_buckets(deadline, as_of), 0)
+    names = np.array([period_text(book.m0 + i) for i in range(book.n_months)], dtype=object)
+    n = len(e)
+    return pa.table(
+        {
+            "employer_id": book.employer_ids[e],
+            "period": pa.array(names[m], pa.string()),
+            "due": due,
+            "paid": due - oc,
+            "open_amount": oc,
+            "surcharge_posted": book.surcharge_posted[e, m],
+            "surcharge_open": open_s[e, m],
+            "surcharge_accrued": accrued,
+            "deadline": pa.array(deadline, pa.date32()),
+            "days_late": pa.array(days_late.astype(np.int32)),
+            "aging": pa.array(aging.astype(np.int16)),
+            "status": pa.array(status.astype(object), pa.string()),
+            "as_of": pa.array(np.full(n, at), pa.date32()),
+        },
+        schema=BALANCE_SCHEMA,
+    )
+
+
+def kpis(book: Book, month: int, as_of: date) -> pa.Table:
+    """The collection figures of ``month`` (month index) at ``as_of``."""
+    k = month - book.m0
+    year_start = max(0, (month // 12) * 12 - book.m0)
+    posted = book.posted.sum(axis=(2, 3))
+    at = np.datetime64(as_of, "D")
+    first = np.datetime64(book.last_day_of(k - 1), "D") + np.timedelta64(1, "D") if k > 0 else None
+    received = book.pay_date <= at
+    if first is not None:
+        received &= book.pay_date >= first
+    open_c = np.maximum(book.open_c[:, : k + 1].sum(axis=2), 0)
+    late = book.deadline[: k + 1] < at
+    gone = ~np.isnat(book.closed_on) & (book.closed_on <= at)
+    arrears_late = open_c[:, late]
+    days = surcharge_days(book.deadline[: k + 1], np.full(k + 1, at), book.params)
+    e, mm = np.nonzero(open_c)
+    accrued = surcharge_amounts(open_c[e, mm], days[mm], np.full(len(e), at), book.params)
+    return pa.table(
+        {
+            "period": [period_text(month)],
+            "receivable": [int(posted[:, k].sum())],
+            "receivable_ytd": [int(posted[:, year_start : k + 1].sum())],
+            "collected": [int(book.pay_amount[received].sum())],
+            "arrears_late": [int(arrears_late.sum())],
+            "arrears_collectible": [int(arrears_late[~gone].sum())],
+            "arrears_open": [int(open_c.sum())],
+            "surcharge_accrued": [int(accrued.sum())],
+            "employers_late": [int((arrears_late.sum(axis=1) > 0).sum())],
+            "as_of": pa.array(np.array([at]), pa.date32()),
+        },
+        schema=KPI_SCHEMA,
+    )
