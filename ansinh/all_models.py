@@ -6,3 +6,4 @@ from ansinh.core import (
 )
 from ansinh.registry import models as registry_models  # noqa: F401
 from ansinh.ledger import models as ledger_models  # noqa: F401
+from ansinh.claims import models as claims_models  # noqa: F401

@@ -1,0 +1,424 @@
+"""The review batch (giám định tự động): read the tables into Arrow, run every rule and screen with Ibis
+(DuckDB in-process by default; Spark through ``ibis.pyspark`` at national scale), decide an outcome per
+episode and write findings and outcomes back in one transaction.
+
+Outcome per episode: ``accepted`` (no finding), ``deducted`` (only findings the machine can settle:
+the amount is disallowed — xuất toán — and the rest paid) or ``review`` (sent to a reviewer, ranked by
+risk × amount claimed).
+
+>>> result = run_review(engine, period=(2026, 10))     # doctest: +SKIP
+>>> result.counts
+{'accepted': 391204, 'deducted': 2210, 'review': 5403}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy.engine import Engine
+
+from ansinh.claims.rules import RULES, Inputs, all_findings
+from ansinh.claims.screening import SCREENS, all_screens
+from ansinh.core.arrow_io import bulk_write, read_query
+from ansinh.law.parameters import get_parameters
+
+FAR = date(9999, 12, 31)
+SOURCES = {
+    "episodes": (
+        "SELECT id, ma_lk, facility_code, card_number, birth_date, gender, kind, admitted_at, discharged_at, "
+        "icd_main, benefit_rate, practitioner, total_hi, fund_claimed, treatment_days, settle_year, "
+        "settle_month "
+        "FROM claim_episodes WHERE superseded = {false}"
+    ),
+    "lines": (
+        "SELECT l.id, l.episode_id, l.kind, l.item_code, l.quantity_milli, l.unit_price_milli, "
+        "l.payment_rate, l.amount_hi, l.practitioner, l.ordered_on, l.performed_at FROM claim_lines l "
+        "JOIN claim_episodes e ON e.id = l.episode_id WHERE e.superseded = {false}"
+    ),
+    "cards": (
+        "SELECT hi_card_number AS card, person_id, valid_from, valid_to FROM participations "
+        "WHERE scheme = 'hi' AND hi_card_number IS NOT NULL"
+    ),
+    "persons": "SELECT id, birth_date, gender, death_date FROM persons",
+    "facilities": "SELECT code, level FROM claim_facilities",
+    "services": (
+        "SELECT service_code, facility_level, price, max_per_day, valid_from, valid_to "
+        "FROM claim_service_prices"
+    ),
+    "items": (
+        "SELECT facility_code, item_code, tender_price, max_per_day, valid_from, valid_to "
+        "FROM claim_item_prices"
+    ),
+    "licences": "SELECT facility_code, service_code, valid_from, valid_to FROM claim_licences",
+    "icd": "SELECT code, sex, min_age, max_age, high_severity FROM claim_icd",
+    "practitioners": "SELECT code, facility_code FROM claim_practitioners",
+}
+
+
+def load(engine: Engine, period: tuple[int, int] | None = None) -> dict[str, pa.Table]:
+    """The review's source tables, as Arrow (episodes and lines of ``period`` only, when given)."""
+    false = "0" if engine.dialect.name == "sqlite" else "false"
+    out = {}
+    for name, sql in SOURCES.items():
+        sql = sql.replace("{false}", false)
+        if period and name in ("episodes", "lines"):
+            prefix = "" if name == "episodes" else "e."
+            sql += f" AND {prefix}settle_year = {period[0]} AND {prefix}settle_month = {period[1]}"
+        out[name] = read_query(engine, sql)
+    return out
+
+
+def _ts(col: Any) -> pa.Array:
+    if pa.types.is_timestamp(col.type):
+        return (
+            pc.cast(col, pa.timestamp("us"))
+            if col.type.tz is None
+            else pc.cast(pc.cast(col, pa.timestamp("us", "UTC")), pa.timestamp("us"))
+        )
+    return pc.cast(pc.utf8_slice_codeunits(col, 0, 19), pa.timestamp("us"))
+
+
+def _date(col: Any) -> pa.Array:
+    if pa.types.is_date(col.type):
+        return pc.cast(col, pa.date32())
+    if pa.types.is_timestamp(col.type):
+        return pc.cast(col, pa.date32())
+    return pc.cast(pc.utf8_slice_codeunits(col, 0, 10), pa.date32())
+
+
+def _until(col: Any) -> pa.Array:
+    return pc.fill_null(_date(col), pa.scalar(FAR, pa.date32()))
+
+
+def _i64(col: Any) -> pa.Array:
+    return pc.cast(col, pa.int64())
+
+
+def _bool(col: Any) -> pa.Array:
+    return pc.cast(col, pa.bool_())
+
+
+def _thresholds(on: date) -> pa.Table:
+    """Small-visit threshold (15% of the base salary) for every period between changes of either."""
+    params = get_parameters()
+    starts = sorted(
+        {e.valid_from for e in params.history("reference_level")}
+        | {e.valid_from for e in params.history("hi_small_visit_share")}
+    )
+    starts = [s for s in starts if s >= date(2015, 1, 1)]
+    rows = []
+    for i, start in enumerate(starts):
+        end = date.fromordinal(starts[i + 1].toordinal() - 1) if i + 1 < len(starts) else FAR
+        value = params.rate("hi_small_visit_share", start) * params.dong("reference_level", start)
+        rows.append((start, end, int(value.to_integral_value())))
+    del on
+    return pa.table(
+        {
+            "t_from": pa.array([r[0] for r in rows], pa.date32()),
+            "t_to": pa.array([r[1] for r in rows], pa.date32()),
+            "threshold": pa.array([r[2] for r in rows], pa.int64()),
+        }
+    )
+
+
+def prepare(raw: dict[str, pa.Table], on: date) -> dict[str, pa.Table]:
+    """Normalise the source tables to the columns and types the rules read (same on every backend)."""
+    fac = raw["facilities"]
+    level = dict(zip(fac["code"].to_pylist(), fac["level"].to_pylist(), strict=True))
+    ep = raw["episodes"]
+    ep_fac = ep["facility_code"]
+    levels = pa.array([int(level.get(c, 0) or 0) for c in ep_fac.to_pylist()], pa.int64())
+    admitted = _ts(ep["admitted_at"])
+    discharged = _ts(ep["discharged_at"])
+    episodes = pa.table(
+        {
+            "episode_id": _i64(ep["id"]),
+            "ma_lk": ep["ma_lk"],
+            "facility_code": ep_fac,
+            "level": levels,
+            "card_number": ep["card_number"],
+            "birth_date": _date(ep["birth_date"]),
+            "gender": _i64(ep["gender"]),
+            "kind": ep["kind"],
+            "admitted_at": admitted,
+            "discharged_at": discharged,
+            "admitted_on": pc.cast(admitted, pa.date32()),
+            "discharged_on": pc.cast(discharged, pa.date32()),
+            "icd_main": ep["icd_main"],
+            "benefit_rate": _i64(ep["benefit_rate"]),
+            "practitioner": ep["practitioner"],
+            "total_hi": _i64(ep["total_hi"]),
+            "fund_claimed": _i64(ep["fund_claimed"]),
+            "treatment_days": _i64(ep["treatment_days"]),
+        }
+    )
+    ln = raw["lines"]
+    # attach the episode's facility, level, benefit rate and MA_LK to each line (Arrow hash join)
+    keyed = episodes.select(["episode_id", "facility_code", "level", "benefit_rate", "ma_lk"])
+    lines = pa.table(
+        {
+            "line_id": _i64(ln["id"]),
+            "episode_id": _i64(ln["episode_id"]),
+            "kind": ln["kind"],
+            "item_code": ln["item_code"],
+            "quantity_milli": _i64(ln["quantity_milli"]),
+            "unit_price_milli": _i64(ln["unit_price_milli"]),
+            "payment_rate": _i64(ln["payment_rate"]),
+            "amount_hi": _i64(ln["amount_hi"]),
+            "practitioner": ln["practitioner"],
+            "ordered_on": _date(ln["ordered_on"]),
+            "performed_at": _ts(ln["performed_at"]),
+        }
+    ).join(keyed, "episode_id", join_type="inner")
+    fund_share = pc.divide(
+        pc.add(pc.multiply(lines["amount_hi"], lines["benefit_rate"]), 50), pa.scalar(100, pa.int64())
+    )
+    lines = lines.append_column("fund_share", pc.cast(fund_share, pa.int64())).sort_by("line_id")
+    cards = raw["cards"]
+    card_person = (
+        cards.group_by("card").aggregate([("person_id", "min")]).rename_columns(["card", "person_id"])
+    )
+    persons = raw["persons"]
+    gender = pc.if_else(pc.equal(persons["gender"], "female"), 2, 1)
+    params = get_parameters()
+    rates = params.rate_by_key("hi_benefit_rate_by_card_digit", on)
+    return {
+        "episodes": episodes,
+        "lines": lines,
+        "cards": pa.table(
+            {
+                "card": cards["card"],
+                "valid_from": _date(cards["valid_from"]),
+                "valid_to": _until(cards["valid_to"]),
+            }
+        ),
+        "card_person": pa.table({"card": card_person["card"], "person_id": _i64(card_person["person_id"])}),
+        "persons": pa.table(
+            {
+                "pid": _i64(persons["id"]),
+                "p_birth": _date(persons["birth_date"]),
+                "p_gender": _i64(gender),
+                "p_death": _date(persons["death_date"]),
+            }
+        ),
+        "services": pa.table(
+            {
+                "service_code": raw["services"]["service_code"],
+                "facility_level": _i64(raw["services"]["facility_level"]),
+                "price": _i64(raw["services"]["price"]),
+                "max_per_day": _i64(raw["services"]["max_per_day"]),
+                "valid_from": _date(raw["services"]["valid_from"]),
+                "valid_to": _until(raw["services"]["valid_to"]),
+            }
+        ),
+        "items": pa.table(
+            {
+                "i_facility": raw["items"]["facility_code"],
+                "item_code": raw["items"]["item_code"],
+                "tender_price": _i64(raw["items"]["tender_price"]),
+                "i_max_per_day": _i64(raw["items"]["max_per_day"]),
+                "valid_from": _date(raw["items"]["valid_from"]),
+                "valid_to": _until(raw["items"]["valid_to"]),
+            }
+        ),
+        "licences": pa.table(
+            {
+                "l_facility": raw["licences"]["facility_code"],
+                "service_code": raw["licences"]["service_code"],
+                "valid_from": _date(raw["licences"]["valid_from"]),
+                "valid_to": _until(raw["licences"]["valid_to"]),
+            }
+        ),
+        "icd": pa.table(
+            {
+                "code": raw["icd"]["code"],
+                "sex": raw["icd"]["sex"],
+                "min_age": _i64(raw["icd"]["min_age"]),
+                "max_age": _i64(raw["icd"]["max_age"]),
+                "high_severity": _bool(raw["icd"]["high_severity"]),
+            }
+        ),
+        "practitioners": pa.table(
+            {"p_code": raw["practitioners"]["code"], "p_facility": raw["practitioners"]["facility_code"]}
+        ),
+        "digit_rates": pa.table(
+            {
+                "d": pa.array(list(rates), pa.string()),
+                "card_rate": pa.array([int(v * 100) for v in rates.values()], pa.int64()),
+            }
+        ),
+        "thresholds": _thresholds(on),
+    }
+
+
+def connect(backend: str = "duckdb") -> Any:
+    if backend == "duckdb":
+        con = ibis.duckdb.connect()
+        con.raw_sql("SET threads TO 2")
+        return con
+    if backend == "pyspark":
+        from ansinh.claims.spark import spark_connection
+
+        return spark_connection()
+    raise ValueError(f"unknown backend {backend!r}")
+
+
+def register(con: Any, name: str, table: pa.Table) -> Any:
+    """Make an Arrow table visible to the backend as ``name`` (DuckDB: zero-copy view)."""
+    if con.name == "duckdb":
+        con.con.register(name, table)
+        return con.table(name)
+    return con.create_table(name, table, overwrite=True)
+
+
+def inputs(con: Any, tables: dict[str, pa.Table], on: date) -> Inputs:
+    registered = {name: register(con, f"claims_{name}", table) for name, table in tables.items()}
+    params = get_parameters()
+    return Inputs(
+        **registered,
+        outpatient_limit=params.integer("claims_outpatient_visits_per_month", on),
+        tolerance=params.dong("claims_amount_tolerance", on),
+    )
+
+
+@dataclass
+class ReviewResult:
+    findings: pa.Table
+    outcomes: pa.Table
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _meta(threshold: int) -> pa.Table:
+    rules = list(RULES.values()) + list(SCREENS.values())
+    del threshold
+    return pa.table(
+        {
+            "m_code": pa.array([r.code for r in rules], pa.string()),
+            "mode": pa.array([r.mode for r in rules], pa.string()),
+            "weight": pa.array([r.weight for r in rules], pa.int64()),
+        }
+    )
+
+
+def evaluate_rules(con: Any, t: Inputs, on: date) -> ReviewResult:
+    """Run every rule and screen on backend ``con``; decide each episode's outcome."""
+    rules = all_findings(t).mutate(z=ibis.literal(0.0))
+    found = rules.union(all_screens(t))
+    threshold = get_parameters().integer("claims_review_risk_threshold", on)
+    meta = register(con, "claims_rule_meta", _meta(threshold))
+    f = found.join(meta, found.rule_code == meta.m_code)
+    risk = ibis.ifelse(f.weight > 0, f.weight, ibis.least(100, (50 + 5 * f.z).floor().cast("int64")))
+    f = f.mutate(risk=risk.cast("int64"))
+    per = f.group_by("episode_id").aggregate(
+        deduct=f.amount.sum(where=f.mode == "deduct"),
+        all_amount=f.amount.sum(),
+        to_review=(f.mode == "review").cast("int64").max(),
+        risk=f.risk.max(),
+    )
+    ep = t.episodes
+    x = ep.left_join(per, ep.episode_id == per.episode_id)
+    x = x.select(
+        episode_id=ep.episode_id,
+        fund_claimed=ep.fund_claimed,
+        deduct=x.deduct.fill_null(0),
+        all_amount=x.all_amount.fill_null(0),
+        to_review=x.to_review.fill_null(0),
+        risk=x.risk.fill_null(0),
+    )
+    to_review = (x.to_review == 1) | (x.risk >= threshold)
+    outcome = ibis.ifelse(to_review, "review", ibis.ifelse(x.deduct > 0, "deducted", "accepted"))
+    disallowed = ibis.least(x.fund_claimed, ibis.ifelse(to_review, x.all_amount, x.deduct))
+    out = x.select(
+        episode_id=x.episode_id,
+        outcome=outcome,
+        risk=x.risk.cast("int64"),
+        disallowed=disallowed.cast("int64"),
+        approved=(x.fund_claimed - disallowed).cast("int64"),
+        priority=(x.risk * x.fund_claimed).cast("int64"),
+    )
+    findings = found.select("episode_id", "rule_code", "amount", "evidence").order_by(
+        ["episode_id", "rule_code"]
+    )
+    outcomes = out.order_by("episode_id")
+    fa = findings.to_pyarrow()
+    oa = outcomes.to_pyarrow()
+    counts = {k: 0 for k in ("accepted", "deducted", "review")}
+    for value, n in zip(*_value_counts(oa["outcome"]), strict=True):
+        counts[value] = n
+    return ReviewResult(findings=fa, outcomes=oa, counts=counts)
+
+
+def _value_counts(col: Any) -> tuple[list[str], list[int]]:
+    vc = pc.value_counts(col)
+    return vc.field("values").to_pylist(), vc.field("counts").to_pylist()
+
+
+def review_tables(raw: dict[str, pa.Table], on: date, backend: str = "duckdb") -> ReviewResult:
+    con = connect(backend)
+    prepared = prepare(raw, on)
+    return evaluate_rules(con, inputs(con, prepared, on), on)
+
+
+def run_review(
+    engine: Engine, period: tuple[int, int] | None = None, *, on: date | None = None, backend: str = "duckdb"
+) -> ReviewResult:
+    """Review the latest versions of the episodes (of ``period`` = (year, month) when given) and store the
+    findings and outcomes; episodes a reviewer has closed keep their decision."""
+    on = on or date.today()
+    raw = load(engine, period)
+    result = review_tables(raw, on, backend)
+    closed = read_query(
+        engine,
+        "SELECT episode_id FROM claim_reviews WHERE closed = "
+        + ("1" if engine.dialect.name == "sqlite" else "true"),
+    )
+    closed_ids = pa.array(closed.column(0).to_pylist(), pa.int64())
+    keep_f = pc.invert(pc.is_in(result.findings["episode_id"], value_set=closed_ids))
+    keep_o = pc.invert(pc.is_in(result.outcomes["episode_id"], value_set=closed_ids))
+    findings = result.findings.filter(keep_f)
+    outcomes = result.outcomes.filter(keep_o)
+    start = (
+        int(read_query(engine, "SELECT COALESCE(MAX(id), 0) AS m FROM claim_findings").column(0)[0].as_py())
+        + 1
+    )
+    now = datetime.now(UTC)
+    n = findings.num_rows
+    findings_table = pa.table(
+        {
+            "id": pa.array(range(start, start + n), pa.int64()),
+            "episode_id": findings["episode_id"],
+            "rule_code": findings["rule_code"],
+            "amount": findings["amount"],
+            "evidence": findings["evidence"],
+            "status": pa.array(["open"] * n, pa.string()),
+        }
+    )
+    m = outcomes.num_rows
+    outcome_table = pa.table(
+        {
+            "episode_id": outcomes["episode_id"],
+            "outcome": outcomes["outcome"],
+            "risk": pc.cast(outcomes["risk"], pa.int16()),
+            "disallowed": outcomes["disallowed"],
+            "approved": outcomes["approved"],
+            "priority": outcomes["priority"],
+            "closed": pa.array([False] * m, pa.bool_()),
+            "reviewed_at": pa.array([now] * m, pa.timestamp("us", "UTC")),
+        }
+    )
+    scope = "SELECT id FROM claim_episodes"
+    if period:
+        scope += f" WHERE settle_year = {period[0]} AND settle_month = {period[1]}"
+    closed_sql = "1" if engine.dialect.name == "sqlite" else "true"
+    before = [
+        f"DELETE FROM claim_findings WHERE status = 'open' AND episode_id IN ({scope}) AND episode_id NOT IN "
+        f"(SELECT episode_id FROM claim_reviews WHERE closed = {closed_sql})",
+        f"DELETE FROM claim_reviews WHERE closed <> {closed_sql} AND episode_id IN ({scope})",
+    ]
+    bulk_write(engine, {"claim_findings": findings_table, "claim_reviews": outcome_table}, before=before)
+    return result
