@@ -13,19 +13,19 @@ import numpy as np
 from ansinh.synth.context import SynthContext
 from ansinh.synth.households_poverty import NEAR_POOR, POOR, person_status, years
 
-#: Group code, benefit-level digit (QĐ 1351 card coding; 1 = 100% no caps, 2 = 100%, 3 = 95%,
-#: 4 = 80%), and the share of the group that holds a card in a year.
+#: Share of each group that holds a card in a year (behaviour). The benefit-level digit of each group
+#: is law: parameter ``hi_group_benefit_level`` (Law on HI Art. 22; QĐ 1351/QĐ-BHXH).
 GROUPS = {
-    "TE": (1, 0.99),
-    "HT": (3, 1.0),
-    "HN": (2, 1.0),
-    "BT": (2, 0.97),
-    "CN": (4, 0.92),
-    "HS": (4, 0.97),
-    "SV": (4, 0.90),
-    "GD": (4, 1.0),
-    "DN": (4, 1.0),
-    "HC": (4, 1.0),
+    "TE": 0.99,
+    "HT": 1.0,
+    "HN": 1.0,
+    "BT": 0.97,
+    "CN": 0.92,
+    "HS": 0.97,
+    "SV": 0.90,
+    "GD": 1.0,
+    "DN": 1.0,
+    "HC": 1.0,
 }
 GROUP_CODES = list(GROUPS)
 HOUSEHOLD_HI_SHARE = 0.90
@@ -89,7 +89,7 @@ def generate_health(ctx: SynthContext) -> dict[str, np.ndarray]:
         ]
         for code, mask in rules:  # later rules take priority
             group[mask] = GROUP_CODES.index(code)
-        share = np.array([GROUPS[c][1] for c in GROUP_CODES])
+        share = np.array([GROUPS[c] for c in GROUP_CODES])
         held = (group >= 0) & ~working[i] & (age >= 0) & (y <= death_y)
         held &= rng.random(n) < share[np.maximum(group, 0)]
         idx = np.flatnonzero(held)

@@ -11,18 +11,20 @@ import importlib
 import importlib.util
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ansinh.law.parameters import get_parameters
 from ansinh.synth.areas import generate_communes
 from ansinh.synth.calendar import first_day, last_day
 from ansinh.synth.context import SynthConfig, SynthContext
 from ansinh.synth.duplicates import duplicate_count, plant_duplicates
 from ansinh.synth.employers import generate_employers
 from ansinh.synth.employment import generate_spells, salary_segments
-from ansinh.synth.health import GROUP_CODES, GROUPS, death_or, generate_health, merge_years
+from ansinh.synth.health import GROUP_CODES, death_or, generate_health, merge_years
 from ansinh.synth.households_poverty import generate_poverty
 from ansinh.synth.population import generate_households, generate_persons
 from ansinh.synth.voluntary import generate_voluntary
@@ -132,6 +134,7 @@ def _plant(ctx: SynthContext) -> None:
         return
     persons = ctx.tables["persons"]
     si = persons["si_number"].take(pa.array(ids - 1))
+    level = int(get_parameters().value("hi_group_benefit_level", date(2019, 1, 1))["GD"])
     block = _block(
         len(ids),
         person_id=ids,
@@ -139,9 +142,9 @@ def _plant(ctx: SynthContext) -> None:
         valid_from=np.full(len(ids), np.datetime64("2019-01-01")),
         valid_to=np.full(len(ids), np.datetime64("2019-12-31")),
         hi_group="GD",
-        hi_benefit_level=4,
+        hi_benefit_level=level,
         hi_facility=f"{ctx.config.province}001",
-        hi_card_number=_cards("GD", 4, ctx.config.province, si),
+        hi_card_number=_cards("GD", level, ctx.config.province, si),
     )
     _append_participations(ctx, [block])
 
@@ -205,6 +208,8 @@ def build_participations(ctx: SynthContext) -> None:
     sp = ctx.arrays["spell_person"]
     state = ctx.arrays["employer_kind"][ctx.arrays["spell_employer"]] == "state_agency"
     group = pa.array(np.where(state, "HC", "DN"), pa.string())
+    level_of = get_parameters().value("hi_group_benefit_level", cfg.reference_date)
+    employee_level = pa.array(np.where(state, level_of["HC"], level_of["DN"]).astype(np.int16))
     health = generate_health(ctx)
     facility_codes = pa.array(list(ctx.arrays["facility_codes"]), pa.string())
     blocks.append(
@@ -216,15 +221,15 @@ def build_participations(ctx: SynthContext) -> None:
             valid_to=_open_end(ctx, ctx.arrays["spell_end"]),
             employer_id=ctx.arrays["spell_employer"] + 1,
             hi_group=group,
-            hi_benefit_level=4,
+            hi_benefit_level=employee_level,
             hi_facility=pc.take(facility_codes, pa.array(ctx.arrays["person_facility"][sp])),
-            hi_card_number=_cards(group, 4, province, si_numbers.take(pa.array(sp))),
+            hi_card_number=_cards(group, employee_level, province, si_numbers.take(pa.array(sp))),
         )
     )
     spells = merge_years(health)
     p = spells["person"]
     codes = np.array(GROUP_CODES, dtype=object)[spells["group"]].astype(str)
-    levels = np.array([GROUPS[c][0] for c in GROUP_CODES], dtype=np.int16)[spells["group"]]
+    levels = np.array([level_of[c] for c in GROUP_CODES], dtype=np.int16)[spells["group"]]
     jan1 = (spells["first_year"] - 1970).astype("datetime64[Y]").astype("datetime64[D]")
     dec31 = (spells["last_year"] - 1970 + 1).astype("datetime64[Y]").astype("datetime64[D]") - np.timedelta64(
         1, "D"
