@@ -26,6 +26,7 @@ def db_upgrade() -> None:
 def _register_domains() -> None:
     """Attach each domain's commands (imported here so that ``ansinh --help`` stays fast)."""
     from ansinh.law.cli import register as register_law
+    from ansinh.ledger.cli import register as register_ledger
     from ansinh.registry.cli import register as register_registry
     from ansinh.synth.cli import register as register_synth
     from ansinh.web.cli import register as register_web
@@ -33,6 +34,7 @@ def _register_domains() -> None:
     register_registry(app)
     register_synth(app)
     register_law(app)
+    register_ledger(app)
     register_web(app)
 
 

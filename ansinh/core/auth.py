@@ -51,12 +51,12 @@ ALL_SCOPES = (
     "users:manage",
 )
 
-_READ = frozenset({"persons:read", "employers:read", "claims:read", "calc:use"})
+_READ = frozenset({"persons:read", "employers:read", "claims:read", "calc:use", "ledger:read"})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "administrator": _READ | {"audit:read", "users:manage"},
     "director": _READ,
-    "collection_officer": _READ | {"employers:write", "declarations:write"},
+    "collection_officer": _READ | {"employers:write", "declarations:write", "ledger:write"},
     "benefits_officer": _READ | {"persons:write", "benefits:write"},
     "claims_reviewer": _READ | {"claims:write"},
     "inspector": _READ | {"inspections:write"},

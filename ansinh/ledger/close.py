@@ -262,9 +262,10 @@ def replay(
 ) -> list[pa.Table]:
     """Close each month in turn (dues of the month, payments received by its last day)."""
     rows = []
+    prepared = book.prepare(dues)
     for m in range(first, last + 1):
         as_of = last_day(m)
-        book.close(as_of, dues, np.array([m], np.int64))
+        book.close(as_of, prepared, np.array([m], np.int64))
         if after_close is not None:
             after_close(book, m, as_of)
         rows.append(kpis(book, m, as_of))

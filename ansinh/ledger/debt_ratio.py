@@ -11,12 +11,16 @@ Numerators (at the month's end, contributions only, surcharges excluded):
 
 Denominators:
 
-- ``receivable_ytd`` (default): dues and adjustments of the year's periods up to the month;
+- ``receivable_year`` (default): the amount receivable for the year, projected from the periods
+  posted so far (receivable_ytd × 12 ÷ months elapsed) — stable through the year;
+- ``receivable_ytd``: dues and adjustments of the year's periods up to the month (small in January,
+  so the ratio is high early in the year);
 - ``annual_plan``: the collection plan of the year (``ANSINH_LEDGER_ANNUAL_PLAN``, đồng); without one
-  the year's receivable is projected as receivable_ytd × 12 ÷ months elapsed, and labelled so.
+  it falls back to ``receivable_year``, and the report says so.
 
 Choose the default with ``ANSINH_LEDGER_DEBT_RATIO=numerator/denominator`` (e.g. ``collectible/
-receivable_ytd``) or per report (``?variant=`` on the pages, ``--variant`` on the command line).
+receivable_ytd``; default ``late/receivable_year``) or per report (``?variant=`` on the pages,
+``--variant`` on the command line).
 
 >>> Variant.parse("collectible/annual_plan").label
 'arrears excluding dissolved/absconded employers ÷ annual collection plan'
@@ -35,6 +39,7 @@ NUMERATORS = {
     "open": "all unpaid contributions",
 }
 DENOMINATORS = {
+    "receivable_year": "receivable for the year (projected)",
     "receivable_ytd": "receivable for the year to date",
     "annual_plan": "annual collection plan",
 }
@@ -43,21 +48,21 @@ DENOMINATORS = {
 class LedgerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ANSINH_LEDGER_", extra="ignore")
 
-    debt_ratio: str = "late/receivable_ytd"
+    debt_ratio: str = "late/receivable_year"
     annual_plan: int | None = None
 
 
 @dataclass(frozen=True)
 class Variant:
     numerator: str = "late"
-    denominator: str = "receivable_ytd"
+    denominator: str = "receivable_year"
 
     @classmethod
     def parse(cls, text: str | None) -> Variant:
         if not text:
             text = LedgerSettings().debt_ratio
         num, _, den = text.partition("/")
-        num, den = num.strip() or "late", den.strip() or "receivable_ytd"
+        num, den = num.strip() or "late", den.strip() or "receivable_year"
         if num not in NUMERATORS or den not in DENOMINATORS:
             raise ValueError(
                 f"debt ratio variant {text!r}: numerator one of {', '.join(NUMERATORS)}, "
@@ -95,12 +100,12 @@ def debt_ratio(kpi: dict[str, int], month: int, variant: Variant, plan: int | No
         "open": kpi["arrears_open"],
     }[variant.numerator]
     projected = False
+    if variant.denominator == "annual_plan":
+        plan = plan if plan is not None else LedgerSettings().annual_plan
     if variant.denominator == "receivable_ytd":
         denominator = kpi["receivable_ytd"]
+    elif variant.denominator == "annual_plan" and plan is not None:
+        denominator = plan
     else:
-        plan = plan if plan is not None else LedgerSettings().annual_plan
-        if plan is None:
-            denominator, projected = kpi["receivable_ytd"] * 12 // max(month, 1), True
-        else:
-            denominator = plan
+        denominator, projected = kpi["receivable_ytd"] * 12 // max(month, 1), True
     return Ratio(numerator, denominator, projected)

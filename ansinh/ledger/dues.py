@@ -104,17 +104,14 @@ def employee_months(
         .filter(col.a <= col.b)
     )
     months = spells.mutate(m=ibis.range(spells.a, spells.b + 1).unnest())
-    latest = months.mutate(
-        rank=ibis.row_number().over(
-            group_by=[col.person_id, col.employer_id, col.scheme, col.m], order_by=ibis.desc(col.valid_from)
-        )
-    ).filter(col.rank == 0)
-    per_month = latest.group_by(["person_id", "employer_id", "m"]).aggregate(
+    per_month = months.group_by(["person_id", "employer_id", "m"]).aggregate(
         has_si=(col.scheme == "si").any(),
         has_ui=(col.scheme == "ui").any(),
         has_hi=(col.scheme == "hi").any(),
+        # the spell that starts last applies (arg_max over valid_from)
         salary=ibis.coalesce(
-            col.salary.max(where=col.scheme == "si"), col.salary.max(where=col.scheme == "ui")
+            col.salary.argmax(col.valid_from, where=(col.scheme == "si") & col.salary.notnull()),
+            col.salary.argmax(col.valid_from, where=(col.scheme == "ui") & col.salary.notnull()),
         ),
     )
     per_month = per_month.filter(col.salary.notnull())

@@ -19,7 +19,7 @@ entries from the same facts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import numpy as np
@@ -70,6 +70,17 @@ class Block:
     posted_on: date
     payment: IntArray
     key_tail: list[str]
+
+
+@dataclass
+class PreparedDues:
+    """Dues as arrays: month, employer index, scheme code, party (1 = employer), amount."""
+
+    m: IntArray
+    employer: IntArray
+    scheme: IntArray
+    party: IntArray
+    amount: IntArray
 
 
 @dataclass
@@ -171,25 +182,43 @@ class Book:
 
     # --- the close -------------------------------------------------------------------------------
 
-    def close(self, as_of: date, dues: pa.Table | None = None, months: IntArray | None = None) -> None:
+    def close(
+        self, as_of: date, dues: pa.Table | PreparedDues | None = None, months: IntArray | None = None
+    ) -> None:
         """Post the dues differences of ``months`` (from ``dues``: employer_id, m, scheme, party,
         amount) and allocate the payments received by ``as_of``."""
         if dues is not None and months is not None and len(months):
             self._post_dues(as_of, dues, np.asarray(months, np.int64))
         self._allocate(as_of)
 
-    def _post_dues(self, as_of: date, dues: pa.Table, months: IntArray) -> None:
+    def prepare(self, dues: pa.Table) -> PreparedDues:
+        """Dues as index arrays sorted by month (converted once, sliced per close)."""
+        m = dues["m"].to_numpy(zero_copy_only=False).astype(np.int64)
+        order = np.argsort(m, kind="stable")
+        party = pc.equal(dues["party"], "employer").to_numpy(zero_copy_only=False)
+        return PreparedDues(
+            m[order],
+            self.employer_index(dues["employer_id"].to_numpy(zero_copy_only=False))[order],
+            _codes(dues["scheme"], SCHEMES)[order],
+            party.astype(np.int64)[order],
+            dues["amount"].to_numpy(zero_copy_only=False).astype(np.int64)[order],
+        )
+
+    def _post_dues(self, as_of: date, dues: pa.Table | PreparedDues, months: IntArray) -> None:
+        prepared = dues if isinstance(dues, PreparedDues) else self.prepare(dues)
         months = np.unique(months)
         mi = self.month_index(months)
         target = np.zeros((len(self.employer_ids), len(mi), 3, 2), np.int64)
-        if dues.num_rows:
-            m_all = dues["m"].to_numpy(zero_copy_only=False).astype(np.int64)
-            keep = np.isin(m_all, months)
-            e = self.employer_index(dues["employer_id"].to_numpy(zero_copy_only=False)[keep])
-            col = np.searchsorted(months, m_all[keep])
-            s = _codes(dues["scheme"], SCHEMES)[keep]
-            p = np.where(np.asarray(dues["party"].to_pylist(), dtype=object)[keep] == "employer", 1, 0)
-            np.add.at(target, (e, col, s, p), dues["amount"].to_numpy(zero_copy_only=False)[keep])
+        lo = np.searchsorted(prepared.m, months[0], side="left")
+        hi = np.searchsorted(prepared.m, months[-1], side="right")
+        m_sel = prepared.m[lo:hi]
+        keep = np.isin(m_sel, months)
+        col = np.searchsorted(months, m_sel[keep])
+        np.add.at(
+            target,
+            (prepared.employer[lo:hi][keep], col, prepared.scheme[lo:hi][keep], prepared.party[lo:hi][keep]),
+            prepared.amount[lo:hi][keep],
+        )
         diff = target - self.posted[:, mi]
         e, k, s, p = np.nonzero(diff)
         if not len(e):
@@ -297,10 +326,15 @@ class Book:
 
     # --- output ----------------------------------------------------------------------------------
 
-    def entries(self, posted_at: datetime | None = None) -> pa.Table:
-        """The new entries as rows of ``ledger_entries`` (without ids), and forget them."""
-        posted_at = posted_at or datetime.now(UTC)
-        tables = [self._block_table(b, posted_at) for b in self.new if len(b.amount)]
+    def entries(self, *, stamped: bool = False) -> pa.Table:
+        """The new entries as rows of ``ledger_entries`` (without ids), and forget them. ``posted_at``
+        is now, or (``stamped``, for reproducible synthetic data) 17:00 UTC of the posting date."""
+        now = datetime.now(UTC)
+        tables = [
+            self._block_table(b, datetime.combine(b.posted_on, time(17), UTC) if stamped else now)
+            for b in self.new
+            if len(b.amount)
+        ]
         self.new = []
         if not tables:
             return ENTRY_SCHEMA.empty_table()

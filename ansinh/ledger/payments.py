@@ -112,7 +112,9 @@ def match_employers(session: Session, rows: list[BankRow]) -> list[tuple[int | N
     codes = {m for r in rows for m in TAX_CODE.findall(r.description or "")}
     refs = {int(m) for r in rows for m in REFERENCE.findall(r.description or "")}
     by_tax: dict[str, int] = dict(
-        session.execute(select(Employer.tax_code, Employer.id).where(Employer.tax_code.in_(codes))).tuples()
+        session.execute(select(Employer.tax_code, Employer.id).where(Employer.tax_code.in_(codes)))
+        .tuples()
+        .all()
     )
     known = set(session.scalars(select(Employer.id).where(Employer.id.in_(refs)))) if refs else set()
     out: list[tuple[int | None, str]] = []

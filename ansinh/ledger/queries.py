@@ -408,9 +408,9 @@ def check(session: Session) -> CheckResult:
         .subquery()
     )
     open_by_employer: dict[int, int] = dict(
-        session.execute(
-            select(cells.c.employer_id, func.sum(cells.c.open)).group_by(cells.c.employer_id)
-        ).tuples()
+        session.execute(select(cells.c.employer_id, func.sum(cells.c.open)).group_by(cells.c.employer_id))
+        .tuples()
+        .all()
     )
     for employer_id, rec, pay in per_employer:
         result.employers += 1
