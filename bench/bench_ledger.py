@@ -63,6 +63,10 @@ def ensure(url: str, people: int, seed: int) -> None:
 
 def copy_db(url: str, suffix: str) -> str:
     source = Path(url.removeprefix("sqlite:///"))
+    engine = make_engine(url)  # fold the write-ahead log into the file before copying it
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
     target = source.with_name(source.stem + f".{suffix}.db")
     shutil.copy(source, target)
     for extra in ("-wal", "-shm"):
@@ -87,10 +91,16 @@ def periods(url: str) -> tuple[str, str, str]:
     return str(first), str(last), str(last_day)
 
 
+def drop_copy(url: str) -> None:
+    path = url.removeprefix("sqlite:///")
+    for extra in ("", "-wal", "-shm"):
+        Path(path + extra).unlink(missing_ok=True)
+
+
 def run(name: str, fn, runs: int) -> CloseReport:  # type: ignore[no-untyped-def]
     times, report = [], None
-    for _ in range(runs):
-        report, seconds = fn()
+    for i in range(runs):
+        report, seconds = fn(i)
         times.append(seconds)
     shown = ", ".join(f"{t:.2f}" for t in times)
     print(f"{name}: median {statistics.median(times):.2f} s over {runs} runs [{shown}]")
@@ -132,8 +142,8 @@ def main() -> None:
         + f", compulsory SI participants in {last}: {active:,}"
     )
 
-    def one_close() -> tuple[CloseReport, float]:
-        url = copy_db(args.db, "close")
+    def one_close(run: int) -> tuple[CloseReport, float]:
+        url = copy_db(args.db, f"close{run}")
         prepare(
             url,
             [
@@ -143,21 +153,33 @@ def main() -> None:
             ],
         )
         started = time.perf_counter()
-        report = close_month(make_engine(url), last)
-        return report, time.perf_counter() - started
+        engine = make_engine(url)
+        report = close_month(engine, last)
+        seconds = time.perf_counter() - started
+        engine.dispose()
+        drop_copy(url)
+        return report, seconds
 
-    def one_rebuild() -> tuple[CloseReport, float]:
-        url = copy_db(args.db, "rebuild")
+    def one_rebuild(run: int) -> tuple[CloseReport, float]:
+        url = copy_db(args.db, f"rebuild{run}")
         prepare(url, ["DELETE FROM ledger_entries", "DELETE FROM ledger_balances", "DELETE FROM ledger_kpis"])
         started = time.perf_counter()
-        report = rebuild(make_engine(url), first, last)
-        return report, time.perf_counter() - started
+        engine = make_engine(url)
+        report = rebuild(engine, first, last)
+        seconds = time.perf_counter() - started
+        engine.dispose()
+        drop_copy(url)
+        return report, seconds
 
-    def one_reprice() -> tuple[CloseReport, float]:
-        url = copy_db(args.db, "reprice")
+    def one_reprice(run: int) -> tuple[CloseReport, float]:
+        url = copy_db(args.db, f"reprice{run}")
         started = time.perf_counter()
-        report = close_month(make_engine(url), last, reprice_from=first)
-        return report, time.perf_counter() - started
+        engine = make_engine(url)
+        report = close_month(engine, last, reprice_from=first)
+        seconds = time.perf_counter() - started
+        engine.dispose()
+        drop_copy(url)
+        return report, seconds
 
     run(f"month-end close {last}", one_close, args.runs)
     run(f"full rebuild {first}..{last} (36 months, empty ledger)", one_rebuild, args.runs)

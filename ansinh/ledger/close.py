@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -69,6 +70,24 @@ def _arrow(python_type: type) -> pa.DataType:
     return {int: pa.int64(), str: pa.string(), date: pa.date32()}[python_type]
 
 
+def small_query(engine: Engine, sql: str, schema: pa.Schema) -> pa.Table:
+    """A small result through SQLAlchemy, in process (no worker start-up; the big tables go through
+    :func:`read_query`)."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(sql).all()
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    return pa.table(
+        [pa.array([_value(v, f.type) for v in col], f.type) for col, f in zip(columns, schema, strict=True)],
+        schema=schema,
+    )
+
+
+def _value(v: object, typ: pa.DataType) -> object:
+    if v is not None and pa.types.is_date(typ) and isinstance(v, str):
+        return date.fromisoformat(v[:10])
+    return v
+
+
 def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -83,12 +102,12 @@ def read_facts(engine: Engine, first: int, last: int) -> tuple[pa.Table, pa.Tabl
         f"AND (valid_to IS NULL OR valid_to >= {_q(start)})",
         _schema("participations", "person_id", "employer_id", "scheme", "valid_from", "valid_to", "salary"),
     )
-    regions = read_query(
+    regions = small_query(
         engine,
         "SELECT employer_id, region, valid_from, valid_to FROM employer_regions",
         _schema("employer_regions", "employer_id", "region", "valid_from", "valid_to"),
     )
-    leave_rows = read_query(
+    leave_rows = small_query(
         engine,
         "SELECT person_id, employer_id, from_period, to_period FROM declarations WHERE kind = 'unpaid_leave'",
         _schema("declarations", "person_id", "employer_id", "from_period", "to_period"),
@@ -113,7 +132,7 @@ def read_facts(engine: Engine, first: int, last: int) -> tuple[pa.Table, pa.Tabl
 
 def load_book(engine: Engine, first: int, last: int, source: str) -> Book:
     """The book as the posted entries, payments, reminders and employer statuses leave it."""
-    employers = read_query(engine, "SELECT id FROM employers ORDER BY id", _schema("employers", "id"))[
+    employers = small_query(engine, "SELECT id FROM employers ORDER BY id", _schema("employers", "id"))[
         "id"
     ].to_numpy(zero_copy_only=False)
     sums = read_query(
@@ -156,7 +175,7 @@ def load_book(engine: Engine, first: int, last: int, source: str) -> Book:
             pays["amount"].to_numpy(zero_copy_only=False),
             pays["left_amount"].to_numpy(zero_copy_only=False),
         )
-    rem = read_query(
+    rem = small_query(
         engine,
         "SELECT employer_id, sent_on, period_from, period_to FROM reminders",
         _schema("reminders", "employer_id", "sent_on", "period_from", "period_to"),
@@ -168,7 +187,7 @@ def load_book(engine: Engine, first: int, last: int, source: str) -> Book:
             np.array([period_index(p) for p in rem["period_from"].to_pylist()], np.int64),
             np.array([period_index(p) for p in rem["period_to"].to_pylist()], np.int64),
         )
-    gone = read_query(
+    gone = small_query(
         engine,
         "SELECT employer_id, MIN(valid_from) AS valid_from FROM employer_statuses "
         "WHERE status IN ('dissolved', 'absconded') GROUP BY employer_id",
