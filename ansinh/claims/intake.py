@@ -87,6 +87,20 @@ LINE_SCHEMA = pa.schema(
     ]
 )
 
+ATTACHMENT_SCHEMA = pa.schema(
+    [("id", pa.int64()), ("episode_id", pa.int64()), ("table_type", pa.string()), ("content", pa.string())]
+)
+REJECTION_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("file_id", pa.int64()),
+        ("ma_lk", pa.string()),
+        ("position", pa.int32()),
+        ("code", pa.string()),
+        ("detail", pa.string()),
+    ]
+)
+
 
 @dataclass
 class Receipt:
@@ -148,21 +162,49 @@ def _next_id(engine: Engine, table: str) -> int:
     return int(value) + 1
 
 
-class _Intake:
-    def __init__(self, engine: Engine, receipt: Receipt, known: Known) -> None:
+class IntakeSession:
+    """Receives any number of files, writing their episodes in batches of :data:`BATCH_EPISODES` across
+    files (a month arrives as thousands of small files). Call :meth:`close` at the end."""
+
+    def __init__(self, engine: Engine, known: Known, actor: str) -> None:
         self.engine = engine
-        self.receipt = receipt
         self.known = known
-        self.facility: str | None = None
-        self.history: dict[str, tuple[int, set[str]]] = {}
-        self.seen: dict[str, str] = {}
-        self.pending: list[tuple[Parsed, int]] = []
-        self.superseded: list[tuple[str, int]] = []
-        self.rejections: list[tuple[int, str | None, str, str]] = []
+        self.actor = actor
+        self.history: dict[str, dict[str, tuple[int, set[str]]]] = {}
+        self.pending: list[dict[str, Any]] = []
+        self.pending_lines: list[dict[str, Any]] = []
+        self.pending_at: dict[tuple[str, str], int] = {}
+        self.attachments: dict[str, list[Any]] = {"id": [], "episode_id": [], "table_type": [], "content": []}
+        self.superseded: list[tuple[str, str, int]] = []
+        self.rejections: list[tuple[int, int, str | None, str, str]] = []
         self.next_episode = _next_id(engine, "claim_episodes")
         self.next_line = _next_id(engine, "claim_lines")
         self.next_attachment = _next_id(engine, "claim_attachments")
         self.next_rejection = _next_id(engine, "claim_rejections")
+        # per file
+        self.receipt = Receipt(file_id=0, file_name="")
+        self.facility: str | None = None
+        self.seen: dict[str, str] = {}
+
+    def _facility_history(self, facility: str) -> dict[str, tuple[int, set[str]]]:
+        if facility not in self.history:
+            esc = facility.replace("'", "''")
+            table = read_query(
+                self.engine,
+                f"SELECT ma_lk, version, content_hash FROM claim_episodes WHERE facility_code = '{esc}'",
+            )
+            known: dict[str, tuple[int, set[str]]] = {}
+            for ma_lk, version, digest in zip(
+                table["ma_lk"].to_pylist(),
+                table["version"].to_pylist(),
+                table["content_hash"].to_pylist(),
+                strict=True,
+            ):
+                top, hashes = known.get(ma_lk, (0, set()))
+                hashes.add(digest)
+                known[ma_lk] = (max(top, int(version)), hashes)
+            self.history[facility] = known
+        return self.history[facility]
 
     def _start(self, facility: str | None) -> None:
         if not facility:
@@ -170,20 +212,7 @@ class _Intake:
         if facility not in self.known.facilities:
             raise FileRejected("F06", f"facility {facility} is not in the reference list")
         self.facility = self.receipt.facility = facility
-        esc = facility.replace("'", "''")
-        table = read_query(
-            self.engine,
-            f"SELECT ma_lk, version, content_hash FROM claim_episodes WHERE facility_code = '{esc}'",
-        )
-        for ma_lk, version, digest in zip(
-            table["ma_lk"].to_pylist(),
-            table["version"].to_pylist(),
-            table["content_hash"].to_pylist(),
-            strict=True,
-        ):
-            top, hashes = self.history.setdefault(ma_lk, (0, set()))
-            hashes.add(digest)
-            self.history[ma_lk] = (max(top, int(version)), hashes)
+        self._facility_history(facility)
 
     def take(self, facility: str | None, batch: list[RawEpisode]) -> None:
         if self.facility is None:
@@ -206,10 +235,11 @@ class _Intake:
 
     def _reject(self, position: int, ma_lk: str | None, code: str, detail: str) -> None:
         self.receipt.rejected += 1
-        self.rejections.append((position, ma_lk, code, detail))
+        self.rejections.append((self.receipt.file_id, position, ma_lk, code, detail))
         self.receipt.rejections.append((position, ma_lk, code, detail))
 
     def _classify(self, position: int, parsed: Parsed) -> None:
+        assert self.facility is not None
         key = parsed.ma_lk
         if key in self.seen:
             if self.seen[key] == parsed.content_hash:
@@ -220,92 +250,121 @@ class _Intake:
                 )
             return
         self.seen[key] = parsed.content_hash
-        top, hashes = self.history.get(key, (0, set()))
+        history = self.history[self.facility]
+        top, hashes = history.get(key, (0, set()))
         if parsed.content_hash in hashes:
             self.receipt.duplicates += 1
             return
         if top:
             self.receipt.new_versions += 1
-            self.superseded.append((key, top))
+            at = self.pending_at.get((self.facility, key))
+            if at is not None:
+                self.pending[at]["superseded"] = True
+            else:
+                self.superseded.append((self.facility, key, top))
         self.receipt.accepted += 1
-        self.pending.append((parsed, top + 1))
+        history[key] = (top + 1, hashes | {parsed.content_hash})
+        self._stage(parsed, top + 1)
+
+    def _stage(self, parsed: Parsed, version: int) -> None:
+        episode_id = self.next_episode
+        self.next_episode += 1
+        self.pending_at[(parsed.row["facility_code"], parsed.ma_lk)] = len(self.pending)
+        self.pending.append(
+            {
+                **parsed.row,
+                "id": episode_id,
+                "file_id": self.receipt.file_id,
+                "version": version,
+                "superseded": False,
+            }
+        )
+        for line in parsed.lines:
+            self.pending_lines.append({**line, "id": self.next_line, "episode_id": episode_id})
+            self.next_line += 1
+        for kind, content in parsed.attachments:
+            self.attachments["id"].append(self.next_attachment)
+            self.attachments["episode_id"].append(episode_id)
+            self.attachments["table_type"].append(kind[:20])
+            self.attachments["content"].append(content)
+            self.next_attachment += 1
 
     def flush(self) -> None:
-        if not self.pending and not self.rejections:
+        if not self.pending and not self.rejections and not self.superseded:
             return
-        episodes: list[dict[str, Any]] = []
-        lines: list[dict[str, Any]] = []
-        attachments: dict[str, list[Any]] = {"id": [], "episode_id": [], "table_type": [], "content": []}
-        for parsed, version in self.pending:
-            episode_id = self.next_episode
-            self.next_episode += 1
-            episodes.append(
-                {
-                    **parsed.row,
-                    "id": episode_id,
-                    "file_id": self.receipt.file_id,
-                    "version": version,
-                    "superseded": False,
-                }
-            )
-            for line in parsed.lines:
-                lines.append({**line, "id": self.next_line, "episode_id": episode_id})
-                self.next_line += 1
-            for kind, content in parsed.attachments:
-                attachments["id"].append(self.next_attachment)
-                attachments["episode_id"].append(episode_id)
-                attachments["table_type"].append(kind[:20])
-                attachments["content"].append(content)
-                self.next_attachment += 1
+        n = len(self.rejections)
         rejections = {
-            "id": list(range(self.next_rejection, self.next_rejection + len(self.rejections))),
-            "file_id": [self.receipt.file_id] * len(self.rejections),
-            "ma_lk": [r[1] for r in self.rejections],
-            "position": [r[0] for r in self.rejections],
-            "code": [r[2] for r in self.rejections],
-            "detail": [r[3][:2000] for r in self.rejections],
+            "id": list(range(self.next_rejection, self.next_rejection + n)),
+            "file_id": [r[0] for r in self.rejections],
+            "ma_lk": [r[2] for r in self.rejections],
+            "position": [r[1] for r in self.rejections],
+            "code": [r[3] for r in self.rejections],
+            "detail": [r[4][:2000] for r in self.rejections],
         }
-        self.next_rejection += len(self.rejections)
+        self.next_rejection += n
+        true = "1" if self.engine.dialect.name == "sqlite" else "true"
         before = [
-            "UPDATE claim_episodes SET superseded = "
-            + ("1" if self.engine.dialect.name == "sqlite" else "true")
-            + f" WHERE facility_code = '{self.facility}' AND ma_lk = '{key.replace(chr(39), chr(39) * 2)}'"
-            f" AND version = {version}"
-            for key, version in self.superseded
+            f"UPDATE claim_episodes SET superseded = {true} WHERE facility_code = '{fac}' "
+            f"AND ma_lk = '{key.replace(chr(39), chr(39) * 2)}' AND version = {version}"
+            for fac, key, version in self.superseded
         ]
         bulk_write(
             self.engine,
             {
-                "claim_episodes": pa.Table.from_pylist(episodes, EPISODE_SCHEMA),
-                "claim_lines": pa.Table.from_pylist(lines, LINE_SCHEMA),
-                "claim_attachments": pa.table(
-                    attachments,
-                    schema=pa.schema(
-                        [
-                            ("id", pa.int64()),
-                            ("episode_id", pa.int64()),
-                            ("table_type", pa.string()),
-                            ("content", pa.string()),
-                        ]
-                    ),
-                ),
-                "claim_rejections": pa.table(
-                    rejections,
-                    schema=pa.schema(
-                        [
-                            ("id", pa.int64()),
-                            ("file_id", pa.int64()),
-                            ("ma_lk", pa.string()),
-                            ("position", pa.int32()),
-                            ("code", pa.string()),
-                            ("detail", pa.string()),
-                        ]
-                    ),
-                ),
+                "claim_episodes": pa.Table.from_pylist(self.pending, EPISODE_SCHEMA),
+                "claim_lines": pa.Table.from_pylist(self.pending_lines, LINE_SCHEMA),
+                "claim_attachments": pa.table(self.attachments, schema=ATTACHMENT_SCHEMA),
+                "claim_rejections": pa.table(rejections, schema=REJECTION_SCHEMA),
             },
             before=before,
         )
-        self.pending, self.superseded, self.rejections = [], [], []
+        self.pending, self.pending_lines, self.superseded, self.rejections = [], [], [], []
+        self.pending_at = {}
+        self.attachments = {"id": [], "episode_id": [], "table_type": [], "content": []}
+
+    def ingest(
+        self, stream: IO[bytes], *, file_name: str, sha256: str, size: int, facility: str | None = None
+    ) -> Receipt:
+        """Read one envelope. ``facility``, when given (a hospital's API token), must match MACSKCB."""
+        with unit_of_work(self.engine) as session:
+            row = ClaimFile(
+                facility_code=None,
+                file_name=file_name[:300],
+                sha256=sha256,
+                size=size,
+                received_at=datetime.now(UTC),
+                received_by=self.actor[:64],
+            )
+            session.add(row)
+            session.flush()
+            file_id = row.id
+        self.receipt = receipt = Receipt(file_id=file_id, file_name=file_name)
+        self.facility = None
+        self.seen = {}
+        try:
+            if size > MAX_FILE_BYTES:
+                raise FileRejected("F04", f"the file is larger than the limit of {MAX_FILE_BYTES:,} bytes")
+            if facility is not None:
+                self._start(facility)
+            reader = read_envelope(stream, self.take, MAX_FILE_BYTES)
+            if facility is not None and reader.facility not in (None, facility):
+                raise FileRejected(
+                    "E08", f"the envelope is from {reader.facility}, the token is for {facility}"
+                )
+            if self.facility is None and reader.facility:
+                self._start(reader.facility)
+        except FileRejected as exc:
+            receipt.error_code, receipt.error_message = exc.code, exc.message
+            if exc.code in ("F01", "F05") and receipt.episodes:
+                receipt.error_message += (
+                    f"; the {receipt.episodes} complete episode(s) before this point were read, "
+                    "the rest was not received"
+                )
+        _close(self.engine, receipt, self.actor)
+        return receipt
+
+    def close(self) -> None:
+        self.flush()
 
 
 def _hash_and_size(path: Path) -> tuple[str, int]:
@@ -329,41 +388,10 @@ def ingest_stream(
     known: Known | None = None,
     facility: str | None = None,
 ) -> Receipt:
-    """Read one envelope from ``stream`` and store its episodes. ``facility``, when given (a hospital's
-    API token), must match the envelope's MACSKCB."""
-    known = known or load_known(engine)
-    with unit_of_work(engine) as session:
-        row = ClaimFile(
-            facility_code=None,
-            file_name=file_name[:300],
-            sha256=sha256,
-            size=size,
-            received_at=datetime.now(UTC),
-            received_by=actor[:64],
-        )
-        session.add(row)
-        session.flush()
-        file_id = row.id
-    engine.dispose()
-    receipt = Receipt(file_id=file_id, file_name=file_name)
-    intake = _Intake(engine, receipt, known)
-    try:
-        if size > MAX_FILE_BYTES:
-            raise FileRejected("F04", f"the file is larger than the limit of {MAX_FILE_BYTES:,} bytes")
-        reader = read_envelope(stream, intake.take, MAX_FILE_BYTES)
-        if facility is not None and reader.facility not in (None, facility):
-            raise FileRejected("E08", f"the envelope is from {reader.facility}, the token is for {facility}")
-        if intake.facility is None and reader.facility:
-            intake._start(reader.facility)
-    except FileRejected as exc:
-        receipt.error_code, receipt.error_message = exc.code, exc.message
-        if exc.code in ("F01", "F05") and receipt.episodes:
-            receipt.error_message += (
-                f"; the {receipt.episodes} complete episode(s) before this point were read, "
-                "the rest was not received"
-            )
-    intake.flush()
-    _close(engine, receipt, actor)
+    """Receive one file and write its episodes (see :class:`IntakeSession` for many files)."""
+    session = IntakeSession(engine, known or load_known(engine), actor)
+    receipt = session.ingest(stream, file_name=file_name, sha256=sha256, size=size, facility=facility)
+    session.close()
     return receipt
 
 
@@ -394,11 +422,16 @@ def _close(engine: Engine, receipt: Receipt, actor: str) -> None:
 
 
 def ingest_path(engine: Engine, path: Path, *, actor: str, known: Known | None = None) -> Receipt:
+    session = IntakeSession(engine, known or load_known(engine), actor)
+    receipt = ingest_file(session, path)
+    session.close()
+    return receipt
+
+
+def ingest_file(session: IntakeSession, path: Path) -> Receipt:
     digest, size = _hash_and_size(path)
     with path.open("rb") as fh:
-        return ingest_stream(
-            engine, fh, file_name=path.name, sha256=digest, size=size, actor=actor, known=known
-        )
+        return session.ingest(fh, file_name=path.name, sha256=digest, size=size)
 
 
 def claim_files(path: Path) -> Iterator[Path]:

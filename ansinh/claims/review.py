@@ -74,6 +74,8 @@ def load(engine: Engine, period: tuple[int, int] | None = None) -> dict[str, pa.
 
 
 def _ts(col: Any) -> pa.Array:
+    if col.null_count == len(col):
+        return pa.nulls(len(col), pa.timestamp("us"))
     if pa.types.is_timestamp(col.type):
         return (
             pc.cast(col, pa.timestamp("us"))
@@ -84,6 +86,8 @@ def _ts(col: Any) -> pa.Array:
 
 
 def _date(col: Any) -> pa.Array:
+    if col.null_count == len(col):
+        return pa.nulls(len(col), pa.date32())
     if pa.types.is_date(col.type):
         return pc.cast(col, pa.date32())
     if pa.types.is_timestamp(col.type):
@@ -93,6 +97,11 @@ def _date(col: Any) -> pa.Array:
 
 def _until(col: Any) -> pa.Array:
     return pc.fill_null(_date(col), pa.scalar(FAR, pa.date32()))
+
+
+def _s(col: Any) -> pa.Array:
+    """A text column (SQLite reports an empty or all-NULL result column as int64)."""
+    return pc.cast(col, pa.string())
 
 
 def _i64(col: Any) -> pa.Array:
@@ -131,27 +140,27 @@ def prepare(raw: dict[str, pa.Table], on: date) -> dict[str, pa.Table]:
     fac = raw["facilities"]
     level = dict(zip(fac["code"].to_pylist(), fac["level"].to_pylist(), strict=True))
     ep = raw["episodes"]
-    ep_fac = ep["facility_code"]
+    ep_fac = _s(ep["facility_code"])
     levels = pa.array([int(level.get(c, 0) or 0) for c in ep_fac.to_pylist()], pa.int64())
     admitted = _ts(ep["admitted_at"])
     discharged = _ts(ep["discharged_at"])
     episodes = pa.table(
         {
             "episode_id": _i64(ep["id"]),
-            "ma_lk": ep["ma_lk"],
+            "ma_lk": _s(ep["ma_lk"]),
             "facility_code": ep_fac,
             "level": levels,
-            "card_number": ep["card_number"],
+            "card_number": _s(ep["card_number"]),
             "birth_date": _date(ep["birth_date"]),
             "gender": _i64(ep["gender"]),
-            "kind": ep["kind"],
+            "kind": _s(ep["kind"]),
             "admitted_at": admitted,
             "discharged_at": discharged,
             "admitted_on": pc.cast(admitted, pa.date32()),
             "discharged_on": pc.cast(discharged, pa.date32()),
-            "icd_main": ep["icd_main"],
+            "icd_main": _s(ep["icd_main"]),
             "benefit_rate": _i64(ep["benefit_rate"]),
-            "practitioner": ep["practitioner"],
+            "practitioner": _s(ep["practitioner"]),
             "total_hi": _i64(ep["total_hi"]),
             "fund_claimed": _i64(ep["fund_claimed"]),
             "treatment_days": _i64(ep["treatment_days"]),
@@ -164,13 +173,13 @@ def prepare(raw: dict[str, pa.Table], on: date) -> dict[str, pa.Table]:
         {
             "line_id": _i64(ln["id"]),
             "episode_id": _i64(ln["episode_id"]),
-            "kind": ln["kind"],
-            "item_code": ln["item_code"],
+            "kind": _s(ln["kind"]),
+            "item_code": _s(ln["item_code"]),
             "quantity_milli": _i64(ln["quantity_milli"]),
             "unit_price_milli": _i64(ln["unit_price_milli"]),
             "payment_rate": _i64(ln["payment_rate"]),
             "amount_hi": _i64(ln["amount_hi"]),
-            "practitioner": ln["practitioner"],
+            "practitioner": _s(ln["practitioner"]),
             "ordered_on": _date(ln["ordered_on"]),
             "performed_at": _ts(ln["performed_at"]),
         }
@@ -192,12 +201,14 @@ def prepare(raw: dict[str, pa.Table], on: date) -> dict[str, pa.Table]:
         "lines": lines,
         "cards": pa.table(
             {
-                "card": cards["card"],
+                "card": _s(cards["card"]),
                 "valid_from": _date(cards["valid_from"]),
                 "valid_to": _until(cards["valid_to"]),
             }
         ),
-        "card_person": pa.table({"card": card_person["card"], "person_id": _i64(card_person["person_id"])}),
+        "card_person": pa.table(
+            {"card": _s(card_person["card"]), "person_id": _i64(card_person["person_id"])}
+        ),
         "persons": pa.table(
             {
                 "pid": _i64(persons["id"]),
@@ -208,7 +219,7 @@ def prepare(raw: dict[str, pa.Table], on: date) -> dict[str, pa.Table]:
         ),
         "services": pa.table(
             {
-                "service_code": raw["services"]["service_code"],
+                "service_code": _s(raw["services"]["service_code"]),
                 "facility_level": _i64(raw["services"]["facility_level"]),
                 "price": _i64(raw["services"]["price"]),
                 "max_per_day": _i64(raw["services"]["max_per_day"]),
@@ -218,8 +229,8 @@ def prepare(raw: dict[str, pa.Table], on: date) -> dict[str, pa.Table]:
         ),
         "items": pa.table(
             {
-                "i_facility": raw["items"]["facility_code"],
-                "item_code": raw["items"]["item_code"],
+                "i_facility": _s(raw["items"]["facility_code"]),
+                "item_code": _s(raw["items"]["item_code"]),
                 "tender_price": _i64(raw["items"]["tender_price"]),
                 "i_max_per_day": _i64(raw["items"]["max_per_day"]),
                 "valid_from": _date(raw["items"]["valid_from"]),
@@ -228,23 +239,26 @@ def prepare(raw: dict[str, pa.Table], on: date) -> dict[str, pa.Table]:
         ),
         "licences": pa.table(
             {
-                "l_facility": raw["licences"]["facility_code"],
-                "service_code": raw["licences"]["service_code"],
+                "l_facility": _s(raw["licences"]["facility_code"]),
+                "service_code": _s(raw["licences"]["service_code"]),
                 "valid_from": _date(raw["licences"]["valid_from"]),
                 "valid_to": _until(raw["licences"]["valid_to"]),
             }
         ),
         "icd": pa.table(
             {
-                "code": raw["icd"]["code"],
-                "sex": raw["icd"]["sex"],
+                "code": _s(raw["icd"]["code"]),
+                "sex": _s(raw["icd"]["sex"]),
                 "min_age": _i64(raw["icd"]["min_age"]),
                 "max_age": _i64(raw["icd"]["max_age"]),
                 "high_severity": _bool(raw["icd"]["high_severity"]),
             }
         ),
         "practitioners": pa.table(
-            {"p_code": raw["practitioners"]["code"], "p_facility": raw["practitioners"]["facility_code"]}
+            {
+                "p_code": _s(raw["practitioners"]["code"]),
+                "p_facility": _s(raw["practitioners"]["facility_code"]),
+            }
         ),
         "digit_rates": pa.table(
             {
@@ -273,7 +287,9 @@ def register(con: Any, name: str, table: pa.Table) -> Any:
     if con.name == "duckdb":
         con.con.register(name, table)
         return con.table(name)
-    return con.create_table(name, table, overwrite=True)
+    # Spark: a temporary view (nothing written to a warehouse directory)
+    con._session.createDataFrame(table).createOrReplaceTempView(name)
+    return con.table(name)
 
 
 def inputs(con: Any, tables: dict[str, pa.Table], on: date) -> Inputs:
