@@ -187,24 +187,24 @@ class IntakeSession:
         self.seen: dict[str, str] = {}
 
     def _facility_history(self, facility: str) -> dict[str, tuple[int, set[str]]]:
-        if facility not in self.history:
-            esc = facility.replace("'", "''")
+        if not self.history:
+            # one read for every facility (a session usually receives files from many)
             table = read_query(
-                self.engine,
-                f"SELECT ma_lk, version, content_hash FROM claim_episodes WHERE facility_code = '{esc}'",
+                self.engine, "SELECT facility_code, ma_lk, version, content_hash FROM claim_episodes"
             )
-            known: dict[str, tuple[int, set[str]]] = {}
-            for ma_lk, version, digest in zip(
+            self.history = {"": {}}
+            for fac, ma_lk, version, digest in zip(
+                table["facility_code"].to_pylist(),
                 table["ma_lk"].to_pylist(),
                 table["version"].to_pylist(),
                 table["content_hash"].to_pylist(),
                 strict=True,
             ):
+                known = self.history.setdefault(fac, {})
                 top, hashes = known.get(ma_lk, (0, set()))
                 hashes.add(digest)
                 known[ma_lk] = (max(top, int(version)), hashes)
-            self.history[facility] = known
-        return self.history[facility]
+        return self.history.setdefault(facility, {})
 
     def _start(self, facility: str | None) -> None:
         if not facility:

@@ -113,8 +113,8 @@ def reference_tables(ctx: SynthContext, rng: np.random.Generator) -> Refs:
     tender_goods = np.maximum(1, np.round(base * factor)).astype(np.int64)
     tender = np.zeros((n, len(ITEMS)), dtype=np.int64)
     tender[:, N_SERVICES:] = tender_goods
-    fi, gi = np.meshgrid(np.arange(n), np.arange(len(goods)), indexing="ij")
-    fi, gi = fi.ravel(), gi.ravel()
+    fi = np.repeat(np.arange(n), len(goods))
+    gi = np.tile(np.arange(len(goods)), n)
     items = pa.table(
         {
             "id": pa.array(np.arange(1, len(fi) + 1), pa.int64()),
