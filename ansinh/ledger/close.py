@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 from sqlalchemy.engine import Engine
 
+import ansinh.all_models  # noqa: F401  (table metadata for the Arrow schemas)
 from ansinh.core.arrow_io import bulk_write, read_query
 from ansinh.core.db import Base
 from ansinh.law.parameters import get_parameters
@@ -135,11 +136,13 @@ def load_book(engine: Engine, first: int, last: int, source: str) -> Book:
     employers = small_query(engine, "SELECT id FROM employers ORDER BY id", _schema("employers", "id"))[
         "id"
     ].to_numpy(zero_copy_only=False)
-    sums = read_query(
+    # Dues already posted for the months being priced (to post only differences) …
+    dues = read_query(
         engine,
-        "SELECT employer_id, period, scheme, party, kind, item, SUM(amount) AS amount, COUNT(*) AS entries "
-        "FROM ledger_entries WHERE employer_id IS NOT NULL "
-        "GROUP BY employer_id, period, scheme, party, kind, item",
+        "SELECT employer_id, period, scheme, party, kind, SUM(amount) AS amount, COUNT(*) AS entries "
+        "FROM ledger_entries WHERE employer_id IS NOT NULL AND kind IN ('due', 'adjustment') "
+        f"AND period BETWEEN {_q(period_text(first))} AND {_q(period_text(last))} "
+        "GROUP BY employer_id, period, scheme, party, kind",
         _schema(
             "ledger_entries",
             "employer_id",
@@ -147,17 +150,49 @@ def load_book(engine: Engine, first: int, last: int, source: str) -> Book:
             "scheme",
             "party",
             "kind",
-            "item",
             amount=pa.int64(),
             entries=pa.int64(),
         ),
     )
-    months = np.array([period_index(p) for p in sums["period"].to_pylist()], np.int64)
-    m0 = int(min(first, months.min())) if len(months) else first
+    # … and every cell still open (contribution or surcharge), whatever its month.
+    cells = read_query(
+        engine,
+        "SELECT employer_id, period, scheme, item, SUM(amount) AS amount, "
+        "SUM(CASE WHEN kind = 'surcharge' THEN amount ELSE 0 END) AS surcharge, "
+        "SUM(CASE WHEN kind IN ('due', 'adjustment') THEN amount ELSE 0 END) AS due "
+        "FROM ledger_entries WHERE employer_id IS NOT NULL "
+        "GROUP BY employer_id, period, scheme, item HAVING SUM(amount) <> 0",
+        _schema(
+            "ledger_entries",
+            "employer_id",
+            "period",
+            "scheme",
+            "item",
+            amount=pa.int64(),
+            surcharge=pa.int64(),
+            due=pa.int64(),
+        ),
+    )
+    months_d = np.array([period_index(p) for p in dues["period"].to_pylist()], np.int64)
+    months_c = np.array([period_index(p) for p in cells["period"].to_pylist()], np.int64)
+    months = np.concatenate([months_d, months_c])
+    start = min(first, last - last % 12)  # the year's months count in the receivable
+    m0 = int(min(start, months.min())) if len(months) else start
     m1 = int(max(last, months.max())) if len(months) else last
     book = Book(np.asarray(employers, np.int64), m0, m1 - m0 + 1, get_parameters(), source)
-    if sums.num_rows:
-        book.load_sums(sums.append_column("m", pa.array(months)))
+    year = read_query(
+        engine,
+        "SELECT period, SUM(amount) AS amount FROM ledger_entries "
+        f"WHERE kind IN ('due', 'adjustment') AND employer_id IS NOT NULL "
+        f"AND period BETWEEN {_q(period_text(last - last % 12))} AND {_q(period_text(last))} GROUP BY period",
+        _schema("ledger_entries", "period", amount=pa.int64()),
+    )
+    for period, amount in zip(year["period"].to_pylist(), year["amount"].to_pylist(), strict=True):
+        book.period_dues[period_index(period) - m0] = amount
+    book.dues_known[:] = False
+    book.dues_known[first - m0 : last - m0 + 1] = True
+    book.load_dues(dues.append_column("m", pa.array(months_d)))
+    book.load_open(cells.append_column("m", pa.array(months_c)))
     pays = read_query(
         engine,
         "SELECT p.id, p.employer_id, p.value_date, p.amount, "

@@ -101,6 +101,12 @@ class Book:
         self.open_c = np.zeros((e, m, 3), np.int64)
         self.open_s = np.zeros((e, m, 3), np.int64)
         self.surcharge_posted = np.zeros((e, m), np.int64)
+        #: Months whose dues ``posted`` holds in full; for the others (loaded from the database as
+        #: open cells only) ``due_open`` holds the dues of the open cells.
+        self.dues_known = np.ones(m, bool)
+        self.due_open = np.zeros((e, m), np.int64)
+        #: Dues and adjustments per month (all employers), for months not in ``dues_known``.
+        self.period_dues = np.zeros(m, np.int64)
         self.pay_id = np.zeros(0, np.int64)
         self.pay_emp = np.zeros(0, np.int64)
         self.pay_date = np.zeros(0, "datetime64[D]")
@@ -131,30 +137,51 @@ class Book:
             raise ValueError("a period lies outside the book's months")
         return mi
 
-    def load_sums(self, sums: pa.Table) -> None:
-        """Posted entries summed per (employer_id, m, scheme, party, kind, item): amount, entries."""
+    def load_dues(self, sums: pa.Table) -> None:
+        """Posted dues and adjustments per (employer_id, m, scheme, party, kind): amount, entries."""
         if not sums.num_rows:
             return
         e = self.employer_index(sums["employer_id"].to_numpy(zero_copy_only=False))
         m = self.month_index(sums["m"].to_numpy(zero_copy_only=False))
         s = _codes(sums["scheme"], SCHEMES)
         kind = np.asarray(sums["kind"].to_pylist(), dtype=object)
-        item = np.asarray(sums["item"].to_pylist(), dtype=object)
-        party = np.asarray(sums["party"].to_pylist(), dtype=object)
+        p = pc.equal(sums["party"], "employer").to_numpy(zero_copy_only=False).astype(np.int64)
         amount = sums["amount"].to_numpy(zero_copy_only=False).astype(np.int64)
         count = sums["entries"].to_numpy(zero_copy_only=False).astype(np.int64)
-        dues = (kind == "due") | (kind == "adjustment")
-        p = np.where(party == "employer", 1, 0)
-        np.add.at(self.posted, (e[dues], m[dues], s[dues], p[dues]), amount[dues])
-        due_only = kind == "due"
-        self.has_due[e[due_only], m[due_only], s[due_only], p[due_only]] = True
+        np.add.at(self.posted, (e, m, s, p), amount)
+        due = kind == "due"
+        self.has_due[e[due], m[due], s[due], p[due]] = True
         adj = kind == "adjustment"
         np.add.at(self.n_adjust, (e[adj], m[adj], s[adj], p[adj]), count[adj])
-        c = item == "contribution"
+
+    def load_open(self, cells: pa.Table) -> None:
+        """Open cells per (employer_id, m, scheme, item): amount, and the surcharge posted there."""
+        if not cells.num_rows:
+            return
+        e = self.employer_index(cells["employer_id"].to_numpy(zero_copy_only=False))
+        m = self.month_index(cells["m"].to_numpy(zero_copy_only=False))
+        s = _codes(cells["scheme"], SCHEMES)
+        c = pc.equal(cells["item"], "contribution").to_numpy(zero_copy_only=False)
+        amount = cells["amount"].to_numpy(zero_copy_only=False).astype(np.int64)
         np.add.at(self.open_c, (e[c], m[c], s[c]), amount[c])
         np.add.at(self.open_s, (e[~c], m[~c], s[~c]), amount[~c])
-        sp = kind == "surcharge"
-        np.add.at(self.surcharge_posted, (e[sp], m[sp]), amount[sp])
+        posted = cells["surcharge"].to_numpy(zero_copy_only=False).astype(np.int64)
+        np.add.at(self.surcharge_posted, (e, m), posted)
+        np.add.at(self.due_open, (e, m), cells["due"].to_numpy(zero_copy_only=False).astype(np.int64))
+
+    def period_totals(self) -> npt.NDArray[np.int64]:
+        """Dues and adjustments per month, all employers."""
+        out: npt.NDArray[np.int64] = np.where(
+            self.dues_known, self.posted.sum(axis=(0, 2, 3)), self.period_dues
+        )
+        return out
+
+    def month_dues(self) -> npt.NDArray[np.int64]:
+        """Dues and adjustments per employer × month, for the months the snapshot shows."""
+        out: npt.NDArray[np.int64] = np.where(
+            self.dues_known[None, :], self.posted.sum(axis=(2, 3)), self.due_open
+        )
+        return out
 
     def add_payments(
         self,
@@ -278,7 +305,7 @@ class Book:
         emp = payers[pe[items_i]]
         month = pm[items_i]
         payment = pays[pay_j]
-        shares = split_proportionally(piece, owed[pe[items_i], month])
+        shares = _split_in_turn(items_i, piece, owed[pe, pm])
         np.subtract.at(self.pay_left, payment, piece)
         e3, s3 = np.repeat(emp, 3), np.tile(np.arange(3), len(emp))
         m3, pay3 = np.repeat(month, 3), np.repeat(payment, 3)
@@ -393,6 +420,20 @@ class Book:
 
     def last_day_of(self, m: int) -> date:
         return last_day(self.m0 + m)
+
+
+def _split_in_turn(items: IntArray, piece: IntArray, owed: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Split each piece over the schemes of its item; when several payments pay one month, each is
+    split on what the earlier ones left, so the month's schemes are paid exactly, never beyond."""
+    left = owed.copy()
+    shares = np.zeros((len(piece), owed.shape[1]), np.int64)
+    start = np.r_[0, np.flatnonzero(np.diff(items)) + 1]  # pieces of one item are consecutive
+    rank = np.arange(len(items)) - np.repeat(start, np.diff(np.r_[start, len(items)]))
+    for k in range(int(rank.max()) + 1 if len(rank) else 0):
+        sel = np.flatnonzero(rank == k)
+        shares[sel] = split_proportionally(piece[sel], left[items[sel]])
+        left[items[sel]] -= shares[sel]
+    return shares
 
 
 def _codes(column: pa.ChunkedArray | pa.Array, names: tuple[str, ...]) -> IntArray:

@@ -70,7 +70,7 @@ def balances(book: Book, as_of: date) -> pa.Table:
     open_c = book.open_c.sum(axis=2)
     open_s = book.open_s.sum(axis=2)
     e, m = np.nonzero((open_c != 0) | (open_s != 0))
-    due = book.posted.sum(axis=(2, 3))[e, m]
+    due = book.month_dues()[e, m]
     oc = open_c[e, m]
     deadline = book.deadline[m]
     at = np.datetime64(as_of, "D")
@@ -115,7 +115,7 @@ def kpis(book: Book, month: int, as_of: date) -> pa.Table:
     """The collection figures of ``month`` (month index) at ``as_of``."""
     k = month - book.m0
     year_start = max(0, (month // 12) * 12 - book.m0)
-    posted = book.posted.sum(axis=(2, 3))
+    totals = book.period_totals()
     at = np.datetime64(as_of, "D")
     first = np.datetime64(book.last_day_of(k - 1), "D") + np.timedelta64(1, "D") if k > 0 else None
     received = book.pay_date <= at
@@ -131,8 +131,8 @@ def kpis(book: Book, month: int, as_of: date) -> pa.Table:
     return pa.table(
         {
             "period": [period_text(month)],
-            "receivable": [int(posted[:, k].sum())],
-            "receivable_ytd": [int(posted[:, year_start : k + 1].sum())],
+            "receivable": [int(totals[k])],
+            "receivable_ytd": [int(totals[year_start : k + 1].sum())],
             "collected": [int(book.pay_amount[received].sum())],
             "arrears_late": [int(arrears_late.sum())],
             "arrears_collectible": [int(arrears_late[~gone].sum())],

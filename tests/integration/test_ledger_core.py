@@ -215,3 +215,34 @@ def test_entries_are_append_only(engine: Engine) -> None:
             conn.execute(text("DELETE FROM ledger_entries"))
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(LedgerEntry)) == 12
+
+
+def test_voluntary_and_household_dues_at_registration(engine: Engine) -> None:
+    from ansinh.law.periods import Period
+    from ansinh.ledger.registration import post_household_due, post_voluntary_due
+    from ansinh.registry.models import Household
+
+    ids = seed_ledger(engine)
+    with unit_of_work(engine) as s:
+        s.add(
+            Participation(
+                person_id=ids.person_b,
+                scheme="vsi",
+                valid_from=date(2026, 1, 1),
+                income=1_500_000,
+                support_group="poor",
+            )
+        )
+        household = Household(code="HH4218001000009", commune_code=COMMUNE)
+        s.add(household)
+        s.flush()
+        vsi = post_voluntary_due(s, person_id=ids.person_b, period=Period(2026, 1), months=12, actor="t")
+        hhi = post_household_due(
+            s, household_id=household.id, period=Period(2026, 1), members=2, months=12, actor="t"
+        )
+        # the calculators' worked examples: 1,980,000 (poor, 12 months) and 2,148,120 (2 members)
+        assert (vsi.amount, hhi.amount) == (1_980_000, 2_148_120)
+    with pytest.raises(Exception), unit_of_work(engine) as s:  # noqa: B017 — the same registration twice
+        post_household_due(
+            s, household_id=household.id, period=Period(2026, 1), members=2, months=12, actor="t"
+        )

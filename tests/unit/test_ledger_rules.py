@@ -185,3 +185,29 @@ def test_bank_file_in_another_order_and_bad_rows() -> None:
     assert items[0].record is not None and items[0].record.amount == 3_200_000
     assert [e.row for i in items for e in i.errors] == [3, 4]
     assert "duplicate of row 2" in items[2].errors[0].reason
+
+
+def test_two_payments_on_one_month_pay_each_scheme_exactly() -> None:
+    first = Period(2026, 10).index
+    book = Book(np.array([7]), first, 1, P)
+    dues = pa.table(
+        {
+            "employer_id": [7, 7, 7],
+            "m": [first] * 3,
+            "scheme": ["si", "hi", "ui"],
+            "party": ["employer"] * 3,
+            "amount": [6_159_015, 1_086_885, 483_060],
+        }
+    )
+    book.add_payments(
+        np.array([1, 2]),
+        np.array([7, 7]),
+        np.array(["2026-10-07", "2026-10-25"], dtype="datetime64[D]"),
+        np.array([4_892_000, 5_000_000]),
+    )
+    book.close(date(2026, 10, 31), dues, np.array([first]))
+    assert book.open_c[0, 0].tolist() == [0, 0, 0]
+    assert book.pay_left.tolist() == [0, 4_892_000 + 5_000_000 - 7_728_960]
+    book.entries()
+    book.close(date(2026, 10, 31), dues, np.array([first]))
+    assert book.entries().num_rows == 0
