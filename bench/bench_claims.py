@@ -128,7 +128,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-year", action="store_true")
+    parser.add_argument("--year-only", action="store_true")
     args = parser.parse_args()
+    if args.year_only:
+        year_review(args.people, args.seed)
+        return
     xml_dir = Path("var/bench-claims-xml")
     period = prepare(args.db, args.people, args.seed, xml_dir)
     copy = _path(args.db).with_name("bench-claims-run.db")
@@ -149,15 +153,18 @@ def main() -> None:
         f"[{', '.join(f'{r:.1f}' for r in review_runs)}]; peak RSS of this process "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024:.2f} GB"
     )
-    if args.skip_year:
-        return
+    if not args.skip_year:
+        year_review(args.people, args.seed)
+
+
+def year_review(people: int, seed: int) -> None:
     out = subprocess.run(
-        [sys.executable, "-c", YEAR_SCRIPT, str(args.people), str(args.seed)],
+        [sys.executable, "-c", YEAR_SCRIPT, str(people), str(seed)],
         capture_output=True,
         text=True,
         check=True,
     )
-    episodes, lines, took, rss, counts = out.stdout.strip().split(" ", 4)
+    episodes, lines, took, rss, counts = out.stdout.strip().splitlines()[-1].split(" ", 4)
     print(
         f"review one year (in memory, DuckDB): {int(episodes):,} episodes, {int(lines):,} lines in "
         f"{float(took):.1f} s; peak RSS {float(rss):.2f} GB (generation included); {counts}"

@@ -274,6 +274,7 @@ def connect(backend: str = "duckdb") -> Any:
     if backend == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET threads TO 2")
+        con.raw_sql("SET enable_progress_bar = false")
         return con
     if backend == "pyspark":
         from ansinh.claims.spark import spark_connection
