@@ -23,8 +23,9 @@ from ansinh.registry.models import Commune
 T = TypeVar("T", bound=tuple[Any, ...])
 
 
-class OutOfScope(LookupError):
-    """The record exists, perhaps, but not for this user: callers answer 404, never 403."""
+class NotFound(LookupError):
+    """No such record in the caller's scope: it may exist, but not for this user. Callers answer
+    404, never 403, so that a refusal does not reveal that the record exists."""
 
 
 @dataclass(frozen=True)

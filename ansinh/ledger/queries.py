@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ansinh.core.scope import AreaScope
+from ansinh.core.scope import NotFound as NotFound  # re-exported: routes catch queries.NotFound
 from ansinh.law.parameters import get_parameters
 from ansinh.law.periods import Period
 from ansinh.ledger.debt_ratio import Ratio, Variant, debt_ratio
@@ -21,10 +22,6 @@ from ansinh.ledger.periods import AGING_LABELS, deadline_of, period_text
 from ansinh.registry.models import Commune, Employer, Participation, Person
 
 STATUS_ORDER = ("paid", "due", "late", "reminded", "evasion")
-
-
-class NotFound(LookupError):
-    pass
 
 
 def scoped_employer(session: Session, scope: AreaScope, employer_id: int) -> Employer:

@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from ansinh.core.audit import record
 from ansinh.core.auth import Principal
 from ansinh.law.periods import Period
 from ansinh.ledger import queries
@@ -33,7 +32,7 @@ from ansinh.registry.importing.lookup import PersonRef
 from ansinh.registry.models import Employer
 from ansinh.web.deps import EngineDep, SessionDep, require
 from ansinh.web.domains import NavItem
-from ansinh.web.security import client_ip
+from ansinh.web.security import record_view
 
 
 def render(
@@ -71,15 +70,7 @@ def _ledger(
         ledger = queries.employer_ledger(session, principal.scope, employer_id)
     except queries.NotFound:
         raise HTTPException(status_code=404, detail="Employer not found") from None
-    record(
-        session,
-        actor=principal.username,
-        action="view",
-        entity="employer_ledger",
-        entity_id=employer_id,
-        source_ip=client_ip(request),
-        detail={"via": via},
-    )
+    record_view(request, session, principal, "employer_ledger", employer_id, via)
     return ledger
 
 
@@ -384,15 +375,7 @@ def person_page(request: Request, session: SessionDep, principal: Reader, person
         months = queries.person_months(session, principal.scope, person_id)
     except queries.NotFound:
         raise HTTPException(status_code=404, detail="Person not found") from None
-    record(
-        session,
-        actor=principal.username,
-        action="view",
-        entity="person",
-        entity_id=person_id,
-        source_ip=client_ip(request),
-        detail={"via": "ledger"},
-    )
+    record_view(request, session, principal, "person", person_id, "ledger")
     unpaid = sum(1 for m in months if not m.paid)
     return render(request, "ledger/person.html", {"person_id": person_id, "months": months, "unpaid": unpaid})
 

@@ -17,18 +17,17 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ansinh.core.scope import AreaScope
+from ansinh.core.scope import NotFound as NotFound  # re-exported: routes catch queries.NotFound
 from ansinh.core.text import mask_id, name_key
 from ansinh.registry.models import SCHEMES, Commune, Employer, Household, Participation, Person, Province
 
-
-class NotFound(LookupError):
-    """No such record in the caller's scope (HTTP 404)."""
+Located = TypeVar("Located", Person, Employer)
 
 
 _HI_CARD = re.compile(r"^[A-Z]{2}[1-5]\d{12}$")
@@ -172,23 +171,24 @@ def search_persons(session: Session, scope: AreaScope, q: str, limit: int = 50) 
     ]
 
 
-def _scoped_person(session: Session, scope: AreaScope, person_id: int) -> tuple[Person, Commune]:
+def _located(
+    session: Session, scope: AreaScope, model: type[Located], record_id: int
+) -> tuple[Located, Commune]:
+    """A person or employer with its commune, if the scope may see it; NotFound otherwise."""
     row = session.execute(
-        select(Person, Commune)
-        .join(Commune, Commune.code == Person.commune_code)
-        .where(Person.id == person_id)
+        select(model, Commune).join(Commune, Commune.code == model.commune_code).where(model.id == record_id)
     ).first()
     if row is None:
-        raise NotFound(f"person {person_id}")
-    person, commune = row._tuple()
+        raise NotFound(f"{model.__tablename__} {record_id}")
+    found, commune = row._tuple()
     if not scope.allows_commune(commune.code, commune.province_code):
-        raise NotFound(f"person {person_id}")
-    return person, commune
+        raise NotFound(f"{model.__tablename__} {record_id}")
+    return found, commune
 
 
 def person_detail(session: Session, scope: AreaScope, person_id: int) -> PersonDetail:
     """The person page: identity, household, timeline per scheme, HI card. Raises NotFound."""
-    person, commune = _scoped_person(session, scope, person_id)
+    person, commune = _located(session, scope, Person, person_id)
     province_name = session.scalar(select(Province.name).where(Province.code == commune.province_code))
 
     household: Household | None = None
@@ -321,16 +321,7 @@ def employer_detail(
 ) -> EmployerDetail:
     """An employer in scope, with its current number of insured employees. Raises NotFound."""
     today = today or date.today()
-    row = session.execute(
-        select(Employer, Commune)
-        .join(Commune, Commune.code == Employer.commune_code)
-        .where(Employer.id == employer_id)
-    ).first()
-    if row is None:
-        raise NotFound(f"employer {employer_id}")
-    employer, commune = row._tuple()
-    if not scope.allows_commune(commune.code, commune.province_code):
-        raise NotFound(f"employer {employer_id}")
+    employer, commune = _located(session, scope, Employer, employer_id)
     current = (
         Participation.employer_id == employer.id,
         Participation.scheme == "si",

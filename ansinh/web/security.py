@@ -19,8 +19,10 @@ import secrets
 from functools import lru_cache
 
 from fastapi import HTTPException, Request, Response
+from sqlalchemy.orm import Session
 
-from ansinh.core.auth import SESSION_LIFETIME
+from ansinh.core.audit import record
+from ansinh.core.auth import SESSION_LIFETIME, Principal
 from ansinh.core.settings import get_settings
 
 SESSION_COOKIE = "ansinh_session"
@@ -102,3 +104,19 @@ def safe_next(value: str | None) -> str:
 def client_ip(request: Request) -> str:
     """The peer address. Behind a reverse proxy run uvicorn with --proxy-headers so this is the client."""
     return request.client.host if request.client else "-"
+
+
+def record_view(
+    request: Request, session: Session, principal: Principal, entity: str, entity_id: int, via: str
+) -> None:
+    """Audit that ``principal`` opened a record in full (who, what, when, from where): personal data
+    shown on a detail page is always logged, in the request's unit of work."""
+    record(
+        session,
+        actor=principal.username,
+        action="view",
+        entity=entity,
+        entity_id=entity_id,
+        source_ip=client_ip(request),
+        detail={"via": via},
+    )

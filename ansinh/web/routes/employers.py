@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ansinh.core.audit import record
 from ansinh.core.auth import Principal
 from ansinh.registry.queries import EmployerDetail, EmployerRow, NotFound, employer_detail, search_employers
 from ansinh.web.deps import EmployersReader, SessionDep
 from ansinh.web.render import render
-from ansinh.web.security import client_ip
+from ansinh.web.security import record_view
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1/employers", tags=["employers"])
@@ -27,15 +26,7 @@ def _audited_detail(
         employer = employer_detail(session, principal.scope, employer_id)
     except NotFound:
         raise HTTPException(status_code=404, detail="Employer not found") from None
-    record(
-        session,
-        actor=principal.username,
-        action="view",
-        entity="employer",
-        entity_id=employer_id,
-        source_ip=client_ip(request),
-        detail={"via": via},
-    )
+    record_view(request, session, principal, "employer", employer_id, via)
     return employer
 
 

@@ -24,7 +24,7 @@ from ansinh.registry.queries import (
 )
 from ansinh.web.deps import PersonsReader, SessionDep
 from ansinh.web.render import render
-from ansinh.web.security import client_ip
+from ansinh.web.security import client_ip, record_view
 from ansinh.web.timeline import timeline_bars
 
 router = APIRouter()
@@ -66,15 +66,7 @@ def _audited_detail(
         person = person_detail(session, principal.scope, person_id)
     except NotFound:
         raise HTTPException(status_code=404, detail="Person not found") from None
-    record(
-        session,
-        actor=principal.username,
-        action="view",
-        entity="person",
-        entity_id=person_id,
-        source_ip=client_ip(request),
-        detail={"via": via},
-    )
+    record_view(request, session, principal, "person", person_id, via)
     return person
 
 
