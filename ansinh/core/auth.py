@@ -45,14 +45,21 @@ ALL_SCOPES = (
     "claims:read",
     "claims:write",
     "claims:submit",
+    "ledger:read",
+    "ledger:write",
+    "benefits:read",
     "benefits:write",
+    "coverage:read",
+    "outreach:write",
     "inspections:write",
     "calc:use",
     "audit:read",
     "users:manage",
 )
 
-_READ = frozenset({"persons:read", "employers:read", "claims:read", "calc:use", "ledger:read"})
+_READ = frozenset(
+    {"persons:read", "employers:read", "claims:read", "calc:use", "ledger:read", "benefits:read", "coverage:read"}
+)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "administrator": _READ | {"audit:read", "users:manage"},
@@ -61,7 +68,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "benefits_officer": _READ | {"persons:write", "benefits:write"},
     "claims_reviewer": _READ | {"claims:write", "claims:submit"},
     "inspector": _READ | {"inspections:write"},
-    "commune_officer": _READ | {"persons:write"},
+    "commune_officer": _READ | {"persons:write", "outreach:write"},
     "viewer": _READ,
 }
 

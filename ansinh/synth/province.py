@@ -75,7 +75,12 @@ class Extension:
 
 #: Modules that declare an ``EXTENSION``, in the order they run (a later one may use an earlier one's
 #: arrays). A module not present yet is skipped.
-EXTENSION_MODULES = ("ansinh.ledger.synth", "ansinh.claims.synth", "ansinh.benefits.synth")
+EXTENSION_MODULES = (
+    "ansinh.ledger.synth",
+    "ansinh.claims.synth",
+    "ansinh.benefits.synth",
+    "ansinh.coverage.synth",
+)
 
 
 def extensions(parts: Collection[str] | None = None) -> list[Extension]:
