@@ -253,7 +253,7 @@ def draft_cases(
     stmt = (
         update(t)
         .where(t.c.id == bindparam("b_id"), t.c.version == bindparam("b_version"))
-        .where(t.c.status.in_(("received", "returned", "drafted")))
+        .where((t.c.status == "received") | (t.c.status == "returned") | (t.c.status == "drafted"))
         .values(
             status="drafted",
             amount=bindparam("amount"),
