@@ -213,10 +213,17 @@ def classify(active: pa.Table, period: Period) -> tuple[np.ndarray, dict[str, np
     return pay, exceptions
 
 
-def _next_id(engine: Engine, table: str) -> int:
-    with engine.connect() as conn:
-        value = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
-    return int(value or 0) + 1
+def reserve_ids(engine: Engine, table: str, n: int) -> np.ndarray:
+    """``n`` new ids for a bulk write: from the identity sequence on PostgreSQL (so later ORM inserts
+    never collide), after the largest id on SQLite (whose writers are serialised anyway)."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            rows = conn.exec_driver_sql(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {int(n)})"
+            ).scalars()
+            return np.sort(np.fromiter(rows, np.int64, count=n))
+        start = int(conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar() or 0) + 1
+    return np.arange(start, start + n, dtype=np.int64)
 
 
 def _existing_run(engine: Engine, key: str) -> PayrollRun | None:
@@ -251,8 +258,8 @@ def run_monthly(engine: Engine, period: Period, *, actor: str) -> RunReport:
     paid = active.filter(pa.array(pay))
     n = paid.num_rows
     stamp = now()
-    run_id = _next_id(engine, "payroll_runs")
-    first_payment = _next_id(engine, "benefit_payments")
+    run_id = int(reserve_ids(engine, "payroll_runs", 1)[0])
+    payment_ids = reserve_ids(engine, "benefit_payments", n)
     ben = paid["beneficiary_id"].to_numpy()
     channel = paid["channel"].to_numpy(zero_copy_only=False).astype(str)
     amounts = paid["monthly_amount"].to_numpy()
@@ -266,7 +273,7 @@ def run_monthly(engine: Engine, period: Period, *, actor: str) -> RunReport:
     keys = pc.binary_join_element_wise("b", pc.cast(pa.array(ben), pa.string()), f":{p}:1", "")
     payments = pa.table(
         {
-            "id": pa.array(np.arange(first_payment, first_payment + n, dtype=np.int64)),
+            "id": pa.array(payment_ids),
             "key": keys,
             "reference": refs,
             "run_id": pa.array(np.full(n, run_id, np.int64)),
