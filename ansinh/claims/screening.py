@@ -1,17 +1,25 @@
 """Statistical screening (giám định chủ động): practitioners whose cost per episode, length of stay or
 share of high-severity diagnoses stands out from their peers (same facility level, same kind of care,
-same ICD-10 chapter), by robust z-scores (median and MAD, so the outliers do not hide themselves).
+same ICD-10 chapter), by robust statistics (medians and MAD, so the outliers do not hide themselves).
 
 - S01 cost per episode: the practitioner's median of ``ln(T_TONGCHI_BH) − peer median``;
 - S02 length of stay (inpatient): the same with ``ln(1 + SO_NGAY_DTRI)``;
 - S03 upcoding: the practitioner's share of high-severity codes.
 
+S01/S02 measure the practitioner's median residual against its standard error: a median of ``n``
+episodes whose residuals spread as σ (1.4826 × MAD over the peer episodes) varies by about
+1.2533 σ / √n, so ``z = (score − median of practitioners' scores) / max(1.2533 σ / √n, floor)``; the
+floor (log units) is the smallest practical effect ÷ :data:`Z_FLAG`. (A z among practitioners' scores
+would mostly measure the noise of practitioners with few inpatient episodes and hide real outliers.)
+S03 uses the robust z among practitioners' shares.
+
 A practitioner is flagged when z ≥ :data:`Z_FLAG` on at least :data:`MIN_EPISODES` episodes; each of
 their episodes of that kind (S03: with a high-severity code) gets a finding with no amount disallowed and
 goes to a reviewer, its risk growing with z. Legal basis: Law on HI Art. 32 (giám định), QĐ 130 XML1.
 
-Example: if peers' median log-cost residual is 0 with MAD 0.1, a practitioner at 0.8 has
-z = 0.8 / (1.4826 × 0.1) ≈ 5.4 and is flagged.
+Example (S02): inpatient stays whose ``ln(1 + days)`` residuals spread with σ = 0.5; a practitioner with
+16 stays and a median residual of 0.9 (stays about 2.5 times as long) has
+z = 0.9 / (1.2533 × 0.5 / 4) ≈ 5.7 and is flagged.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ MIN_EPISODES = 10
 #: Smallest scale a z-score divides by (log units for S01/S02, a share for S03): a practitioner must
 #: stand out by a practical margin, not only against a very uniform peer group.
 MAD_FLOOR = 0.05
+#: Standard error of a median of n draws is about 1.2533 σ / √n (σ: the robust spread 1.4826 × MAD).
+MEDIAN_SE = 1.2533
 
 Table = Any
 
@@ -53,9 +63,16 @@ def _residual_outliers(t: Inputs, rule: str, value: Any, kinds: list[str], floor
     ep = ep.mutate(v=value(ep))
     peer = ep.group_by(["level", "kind", "chapter"]).aggregate(pm=ep.v.median())
     ep = ep.join(peer, ["level", "kind", "chapter"]).mutate(res=_.v - _.pm)
+    # spread of one episode's residual among peers (robust), for the standard error of a median
+    centre = ep.group_by(["level", "kind"]).aggregate(rm=ep.res.median())
+    spread = ep.join(centre, ["level", "kind"]).mutate(dev=(_.res - _.rm).abs())
+    spread = spread.group_by(["level", "kind"]).aggregate(sigma=spread.dev.median() * 1.4826)
     per = ep.group_by(["practitioner", "level", "kind"]).aggregate(score=ep.res.median(), n=ep.count())
     per = per.filter(per.n >= MIN_EPISODES)
-    z = _robust_z(per, ["level", "kind"], floor)
+    med = per.group_by(["level", "kind"]).aggregate(m=per.score.median())
+    z = per.join(med, ["level", "kind"]).join(spread, ["level", "kind"])
+    se = MEDIAN_SE * z.sigma / z.n.cast("float64").sqrt()
+    z = z.mutate(z=(z.score - z.m) / ibis.greatest(se, floor))
     flagged = z.filter(z.z >= Z_FLAG).select("practitioner", "kind", "z")
     x = ep.join(flagged, ["practitioner", "kind"])
     return x.select(
@@ -69,12 +86,12 @@ def _residual_outliers(t: Inputs, rule: str, value: Any, kinds: list[str], floor
 
 def cost_outliers(t: Inputs) -> Table:
     """S01. Cost per episode far above peers."""
-    return _residual_outliers(t, "S01", lambda e: (e.total_hi + 1).cast("float64").ln(), ["01", "03"], 0.1)
+    return _residual_outliers(t, "S01", lambda e: (e.total_hi + 1).cast("float64").ln(), ["01", "03"], 0.08)
 
 
 def stay_outliers(t: Inputs) -> Table:
     """S02. Length of stay far above peers (inpatient)."""
-    return _residual_outliers(t, "S02", lambda e: (e.treatment_days + 1).cast("float64").ln(), ["03"], 0.2)
+    return _residual_outliers(t, "S02", lambda e: (e.treatment_days + 1).cast("float64").ln(), ["03"], 0.1)
 
 
 def upcoding(t: Inputs) -> Table:

@@ -333,18 +333,17 @@ def _lines_for(
     allsel = np.arange(n)
     zero = np.zeros(n, dtype=np.int64)
     put(allsel, np.full(n, ITEM_INDEX[catalog.EXAM]), np.ones(n, dtype=np.int64), zero, np.full(n, 5))
-    # tests: up to two distinct ones from the level's list (or the inflating practitioner's extras)
+    # tests: up to three distinct ones from the level's list (or the inflating practitioner's extras)
     for lv in () if extra_tests else (2, 3, 4):
         at = np.flatnonzero(level == lv)
         if not len(at):
             continue
         options = np.array([ITEM_INDEX[c] for c in catalog.TESTS[lv]])
-        k = rng.binomial(2, 0.35, len(at))
-        first = rng.integers(0, len(options), len(at))
-        second = (first + 1 + rng.integers(0, len(options) - 1, len(at))) % len(options)
-        for j, pick in ((1, first), (2, second)):
+        k = rng.binomial(3, 0.45, len(at))
+        order = np.argsort(rng.random((len(at), len(options))), axis=1)
+        for j in (1, 2, 3):
             sel = at[k >= j]
-            pk = pick[k >= j]
+            pk = order[k >= j, j - 1]
             put(
                 sel,
                 options[pk],
@@ -371,18 +370,27 @@ def _lines_for(
         np.zeros(len(surg), dtype=np.int64),
         np.full(len(surg), 180),
     )
-    # drugs: 1..4 distinct, each on a day of the stay, within the daily maximum
-    ndrug = 1 + rng.binomial(3, 0.5, n)
+    # drugs: 2..7 distinct, each on a day of the stay, within the daily maximum
+    ndrug = 2 + rng.binomial(5, 0.5, n)
     perm = np.argsort(rng.random((n, len(DRUG_IDX))), axis=1)
-    for j in range(4):
+    for j in range(7):
         sel = np.flatnonzero(ndrug > j)
         item = DRUG_IDX[perm[sel, j]]
         qty = 1 + (rng.random(len(sel)) * MAX_PER_DAY[item]).astype(np.int64)
         qty = np.minimum(qty, MAX_PER_DAY[item])
         off = (rng.random(len(sel)) * los[sel]).astype(np.int64) * inpatient[sel]
         put(sel, item, qty, off, np.full(len(sel), 120 + j))
-    sup = SUPPLY_IDX[rng.integers(0, len(SUPPLY_IDX), len(ip))]
-    put(ip, sup, np.ones(len(ip), dtype=np.int64), np.zeros(len(ip), dtype=np.int64), np.full(len(ip), 150))
+    # supplies: two distinct for a stay, one for about half of the visits (syringe, gloves, infusion set)
+    sup_order = np.argsort(rng.random((n, len(SUPPLY_IDX))), axis=1)
+    one = np.flatnonzero(inpatient | (rng.random(n) < 0.5))
+    for j, sel in enumerate((one, ip)):
+        put(
+            sel,
+            SUPPLY_IDX[sup_order[sel, j]],
+            np.ones(len(sel), dtype=np.int64),
+            np.zeros(len(sel), dtype=np.int64),
+            np.full(len(sel), 150 + j),
+        )
     rows = {k: np.concatenate(v) for k, v in out.items()}
     m = len(rows["ep"])
     rows["price_factor"] = np.ones(m)
@@ -450,7 +458,7 @@ def build_episodes(ctx: SynthContext, refs: Refs, rng: np.random.Generator, mont
         cards = _cards(ctx, start, end)
         p = cards["person"]
         age = ((start - birth_all[p]).astype(int) / 365.25).astype(int)
-        lam = 0.22 * np.where(age >= 60, 2.0, np.where(age < 6, 1.6, 1.0))
+        lam = 0.30 * np.where(age >= 60, 2.0, np.where(age < 6, 1.6, 1.0))
         count = np.minimum(rng.poisson(lam), 2)
         which = np.repeat(np.arange(len(p)), count)
         n = len(which)

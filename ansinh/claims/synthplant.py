@@ -68,9 +68,12 @@ def _stat_plants(sk: Skeleton, refs: Refs, rng: np.random.Generator, labels: Lab
     k = max(1, int(len(busy) * STAT_SHARE))
     chosen = rng.choice(busy, min(len(busy), 3 * k), replace=False)
     inflate, stretch, upcode = chosen[:k], chosen[k : 2 * k], chosen[2 * k : 3 * k]
-    # S01: outpatient episodes of an inflating practitioner carry three extra services.
+    # S01: outpatient episodes of an inflating practitioner carry three extra services, and every drug
+    # at its daily maximum (not above it: that is R06's plant).
     eps = np.flatnonzero(np.isin(prac, inflate) & (e["kind"] == 1))
     _lines_for_extra(sk, refs, rng, eps)
+    drugs = np.flatnonzero(np.isin(sk.ln["ep"], eps) & np.isin(sk.ln["item"], DRUG_IDX))
+    sk.ln["qty"][drugs] = MAX_PER_DAY[sk.ln["item"][drugs]]
     labels.add(eps, "S01")
     # S02: inpatient stays three times as long (admitted early enough to end within the month).
     eps = np.flatnonzero(np.isin(prac, stretch) & (e["kind"] == 3))
