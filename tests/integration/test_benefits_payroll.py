@@ -5,7 +5,7 @@ non-cash and one-time indicators for the coverage report."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, UTC
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select, update
@@ -197,7 +197,9 @@ def test_returns_all_or_nothing_idempotent_and_retry(engine: Engine) -> None:
         wallet = s.scalar(select(BenefitPayment).where(BenefitPayment.person_id == ids["wallet"]))
         assert wallet is not None
         ref = wallet.reference
-    bad = f"reference,status,reason\n{ref},returned,account closed\nCT202603B999999999901,failed,unknown\n".encode()
+    bad = (
+        f"reference,status,reason\n{ref},returned,account closed\nCT202603B999999999901,failed,unknown\n"
+    ).encode()
     with (
         unit_of_work(engine) as s,
         pytest.raises(PaymentError, match="row 3, reference 'CT202603B999999999901'"),
