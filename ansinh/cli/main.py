@@ -25,6 +25,7 @@ def db_upgrade() -> None:
 
 def _register_domains() -> None:
     """Attach each domain's commands (imported here so that ``ansinh --help`` stays fast)."""
+    from ansinh.benefits.cli import register as register_benefits
     from ansinh.claims.cli import register as register_claims
     from ansinh.law.cli import register as register_law
     from ansinh.ledger.cli import register as register_ledger
@@ -38,6 +39,7 @@ def _register_domains() -> None:
     register_ledger(app)
     register_web(app)
     register_claims(app)
+    register_benefits(app)
 
 
 _register_domains()
