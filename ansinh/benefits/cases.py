@@ -148,7 +148,7 @@ class DraftReport:
     skipped: int = 0
 
 
-def _case_rows(engine: Engine, where: str) -> pa.Table:
+def _case_rows(engine: Engine, where: str, small: bool = False) -> pa.Table:
     sql = f"""
         SELECT c.id AS case_id, c.person_id, c.kind, c.event_date, c.facts, c.version,
                p.gender, p.birth_date, p.death_date,
@@ -158,6 +158,10 @@ def _case_rows(engine: Engine, where: str) -> pa.Table:
         WHERE {where}
         ORDER BY c.id
     """
+    if small:
+        from ansinh.ledger.close import small_query
+
+        return small_query(engine, sql, CASE_FACTS_SCHEMA)
     return read_query(engine, sql, CASE_FACTS_SCHEMA)
 
 
@@ -194,7 +198,9 @@ def evaluate_rows(
 
 def _regions(engine: Engine) -> dict[int, int]:
     """Each employer's current wage region (the latest row)."""
-    table = read_query(
+    from ansinh.ledger.close import small_query
+
+    table = small_query(
         engine,
         "SELECT employer_id, region, valid_from FROM employer_regions ORDER BY employer_id, valid_from",
         pa.schema([("employer_id", pa.int64()), ("region", pa.int64()), ("valid_from", pa.date32())]),
@@ -223,7 +229,7 @@ def draft_cases(
         if not ids:
             return DraftReport()
         where += f" AND c.id IN ({', '.join(map(str, ids))})"
-    rows = _case_rows(engine, where)
+    rows = _case_rows(engine, where, small=case_ids is not None and len(ids) <= 500)
     results = evaluate_rows(engine, rows, decided, params)
     report = DraftReport()
     stamp = now()
@@ -285,7 +291,7 @@ def draft_case(session: Session, case_id: int, *, actor: str, decided: date | No
         raise CaseError(case.reference, "status", f"a {case.status} case cannot be drafted again")
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    rows = _case_rows(engine, f"c.id = {int(case_id)}")
+    rows = _case_rows(engine, f"c.id = {int(case_id)}", small=True)
     if rows.num_rows == 0:
         raise CaseError(case.reference, "id", "the case could not be read back")
     [(_, _, draft)] = evaluate_rows(engine, rows, decided, params)

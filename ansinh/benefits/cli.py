@@ -98,7 +98,9 @@ def files_cmd(
 
 @benefits_app.command("confirm")
 def confirm_cmd(
-    run_id: int, paid_on: str = typer.Option(..., help="Date the bank paid, YYYY-MM-DD"), db: str | None = DbOption
+    run_id: int,
+    paid_on: str = typer.Option(..., help="Date the bank paid, YYYY-MM-DD"),
+    db: str | None = DbOption,
 ) -> None:
     """The bank acknowledged a run: its pending payments become paid."""
     from ansinh.benefits.payroll import PaymentError, confirm_run

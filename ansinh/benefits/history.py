@@ -209,21 +209,29 @@ def summarise(
     return result
 
 
-def read_facts(engine: Any, person_filter_sql: str | None = None) -> tuple[pa.Table, pa.Table]:
-    """The spells (si, ui, vsi) and the open employer months, read through Arrow.
+def read_facts(engine: Any, person_ids: list[int] | None = None) -> tuple[pa.Table, pa.Table]:
+    """The spells (si, ui, vsi) and the open employer months, read into Arrow.
 
-    ``person_filter_sql`` is a SQL condition on ``person_id`` (e.g. a sub-select of the cases)."""
-    cond = f" AND person_id IN ({person_filter_sql})" if person_filter_sql else ""
-    spells = read_query(
-        engine,
+    For a few persons (the web, a small batch) the reads are small queries in process; for a batch
+    they go through :func:`read_query` (ADBC, a worker process on SQLite)."""
+    from ansinh.ledger.close import small_query
+
+    sql = (
         "SELECT person_id, scheme, valid_from, valid_to, employer_id, coalesce(salary, income) AS amount "
-        f"FROM participations WHERE scheme IN ('si', 'ui', 'vsi'){cond}",
-        SPELLS_SCHEMA,
+        "FROM participations WHERE scheme IN ('si', 'ui', 'vsi')"
     )
-    open_months = read_query(
-        engine, "SELECT employer_id, period FROM ledger_balances WHERE open_amount > 0", OPEN_SCHEMA
-    )
-    return spells, open_months
+    open_sql = "SELECT employer_id, period FROM ledger_balances WHERE open_amount > 0"
+    if person_ids is not None and len(person_ids) <= SMALL:
+        ids = ", ".join(str(int(i)) for i in person_ids) or "NULL"
+        spells = small_query(engine, f"{sql} AND person_id IN ({ids})", SPELLS_SCHEMA)
+        employers = sorted({int(e) for e in spells["employer_id"].drop_null().to_pylist()})
+        emp = ", ".join(map(str, employers)) or "NULL"
+        return spells, small_query(engine, f"{open_sql} AND employer_id IN ({emp})", OPEN_SCHEMA)
+    return read_query(engine, sql, SPELLS_SCHEMA), read_query(engine, open_sql, OPEN_SCHEMA)
+
+
+#: Up to this many persons, facts are read with small in-process queries.
+SMALL = 500
 
 
 def history_for(
@@ -234,7 +242,6 @@ def history_for(
     ids = sorted({int(p) for p in cases["person_id"].to_pylist()})
     if not ids:
         return summarise(cases, SPELLS_SCHEMA.empty_table(), OPEN_SCHEMA.empty_table(), params, decision_date)
-    filt = ", ".join(str(i) for i in ids) if len(ids) <= 2000 else None
-    spells, open_months = read_facts(engine, filt)
+    spells, open_months = read_facts(engine, ids)
     split = params.integer("lump_sum_split_year", decision_date)
     return summarise(cases, spells, open_months, params, decision_date, split)

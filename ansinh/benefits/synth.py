@@ -169,8 +169,10 @@ def generate_benefits(ctx: SynthContext) -> None:
     acct_num = rng.integers(10**11, 10**12, n_ch).astype(str)
     bad = bank & (rng.random(n_ch) < 0.001)
     acct_num = np.where(bad, np.char.add(acct_num.astype("<U12"), "X"), acct_num)
+    # an e-wallet is the mobile number: 0 + its last 9 digits
     phone = persons["phone"].take(pa.array(c_person)).fill_null("0900000000").to_numpy(zero_copy_only=False)
-    account = np.where(bank, acct_num, np.where(wallet, phone.astype(str), ""))
+    mobile = np.char.add("0", np.array([p[-9:] for p in phone.astype(str)]))
+    account = np.where(bank, acct_num, np.where(wallet, mobile, ""))
     commune = persons["commune_code"].take(pa.array(c_person)).to_numpy(zero_copy_only=False).astype(str)
     provider = np.where(
         bank,
