@@ -6,5 +6,6 @@ from ansinh.core import (
     audit,  # noqa: F401
     auth_models,  # noqa: F401
 )
+from ansinh.coverage import models as coverage_models  # noqa: F401
 from ansinh.ledger import models as ledger_models  # noqa: F401
 from ansinh.registry import models as registry_models  # noqa: F401

@@ -27,6 +27,7 @@ def _register_domains() -> None:
     """Attach each domain's commands (imported here so that ``ansinh --help`` stays fast)."""
     from ansinh.benefits.cli import register as register_benefits
     from ansinh.claims.cli import register as register_claims
+    from ansinh.coverage.cli import register as register_coverage
     from ansinh.law.cli import register as register_law
     from ansinh.ledger.cli import register as register_ledger
     from ansinh.registry.cli import register as register_registry
@@ -40,6 +41,7 @@ def _register_domains() -> None:
     register_web(app)
     register_claims(app)
     register_benefits(app)
+    register_coverage(app)
 
 
 _register_domains()

@@ -1,0 +1,275 @@
+"""The coverage batch on the operational database: read the facts, compute, write the snapshot.
+
+    $ ansinh coverage compute --to 2026-10 --months 36
+
+:func:`read_facts` reads the registry, the denominators, the ledger (pre-aggregated per commune,
+period and posting month in the database) and — when issue 8's tables exist — the benefits tables
+into Arrow (:func:`ansinh.core.arrow_io.read_query`); :func:`compute_and_write` runs
+:func:`ansinh.coverage.indicators.compute`, projects every headline indicator of every area to its
+target year (:mod:`ansinh.coverage.projection`) and replaces the snapshot in one transaction
+(:func:`ansinh.core.arrow_io.bulk_write`). Running it twice gives the same snapshot.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import pyarrow as pa
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+
+from ansinh.core.arrow_io import bulk_write, read_query
+from ansinh.core.db import unit_of_work
+from ansinh.coverage import indicators as ind
+from ansinh.coverage.definitions import HEADLINE, INDICATORS
+from ansinh.coverage.models import Run
+from ansinh.coverage.projection import MODEL, project
+from ansinh.coverage.targets import governing, targets
+from ansinh.law.periods import Period
+
+#: SQLite's ADBC driver types a column from its first rows: NULLs there would type a date column as
+#: an integer, so open dates are read as a far date (and empty texts) and mean the same thing.
+ALIVE = "'9999-12-30'"
+OPEN = "'9999-12-30'"
+BENEFIT_TABLES = ("benefit_cases", "beneficiaries", "benefit_payments")
+PROJECTION_SCHEMA = pa.schema(
+    [
+        ("area_code", pa.string()),
+        ("indicator", pa.string()),
+        ("last_period", pa.string()),
+        ("last_value", pa.float64()),
+        ("slope_per_year", pa.float64()),
+        ("target_year", pa.int64()),
+        ("target", pa.float64()),
+        ("target_source", pa.string()),
+        ("projected", pa.float64()),
+        ("lower", pa.float64()),
+        ("upper", pa.float64()),
+        ("status", pa.string()),
+        ("needed_per_month", pa.int64()),
+        ("path", pa.string()),
+        ("model", pa.string()),
+    ]
+)
+
+
+@dataclass
+class RunReport:
+    first: str
+    last: str
+    rows: int = 0
+    projections: int = 0
+    missing: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def existing_tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def small_query(engine: Engine, sql: str, schema: pa.Schema) -> pa.Table:
+    """A small result in process through SQLAlchemy (no worker start-up; the big tables go through
+    :func:`read_query`)."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(sql).all()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    return pa.table([pa.array(list(c), f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)
+
+
+def read_facts(engine: Engine, province: str) -> ind.Facts:
+    """Everything the batch needs, as Arrow tables. The big reads run at the same time (each in its
+    own worker process on SQLite)."""
+    tables = existing_tables(engine)
+    communes = small_query(
+        engine,
+        f"SELECT code FROM communes WHERE province_code = {_q(province)} ORDER BY code",
+        pa.schema([("code", pa.string())]),
+    )
+    codes = [str(c) for c in communes["code"].to_pylist()]
+    denominators = small_query(
+        engine,
+        "SELECT area_code, year, population, labour_force, working_age_population FROM coverage_denominators",
+        ind.DENOMS,
+    )
+    big: dict[str, tuple[str, pa.Schema]] = {
+        "persons": (
+            f"SELECT id, commune_code, gender, birth_date, COALESCE(death_date, {ALIVE}) AS death_date "
+            "FROM persons WHERE merged_into_id IS NULL",
+            ind.PERSONS,
+        ),
+        "participations": (
+            f"SELECT person_id, scheme, valid_from, COALESCE(valid_to, {OPEN}) AS valid_to, "
+            "COALESCE(hi_group, '') AS hi_group FROM participations",
+            ind.PARTS,
+        ),
+    }
+    if "ledger_entries" in tables:
+        big["ledger_cells"] = (
+            "SELECT e.commune_code AS commune_code, le.period AS period, "
+            "substr(CAST(le.posted_on AS TEXT), 1, 7) AS posted, "
+            "SUM(CASE WHEN le.kind IN ('due', 'adjustment') THEN le.amount ELSE 0 END) AS receivable, "
+            "SUM(le.amount) AS amount "
+            "FROM ledger_entries le JOIN employers e ON e.id = le.employer_id "
+            "WHERE le.employer_id IS NOT NULL AND le.item = 'contribution' "
+            "GROUP BY e.commune_code, le.period, substr(CAST(le.posted_on AS TEXT), 1, 7)",
+            ind.LEDGER_CELLS_RAW,
+        )
+    benefit_sql = {
+        "beneficiaries": (
+            "SELECT person_id, kind, start_period, COALESCE(end_period, '') AS end_period FROM beneficiaries",
+            ind.BENEFICIARIES,
+        ),
+        "benefit_cases": (
+            "SELECT person_id, kind, status, decided_on FROM benefit_cases WHERE decided_on IS NOT NULL",
+            ind.CASES,
+        ),
+        "benefit_payments": (
+            "SELECT person_id, period, channel, status FROM benefit_payments",
+            ind.BENEFIT_PAYMENTS,
+        ),
+    }
+    big.update({name: spec for name, spec in benefit_sql.items() if name in tables})
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {name: pool.submit(read_query, engine, sql, schema) for name, (sql, schema) in big.items()}
+        read = {name: f.result() for name, f in futures.items()}
+    facts = ind.Facts(province, codes, read["persons"], read["participations"], denominators)
+    if "ledger_cells" in read:
+        facts.ledger_cells = read["ledger_cells"]
+        facts.ledger_kpis = small_query(
+            engine,
+            "SELECT period, receivable_ytd, arrears_late, arrears_collectible, arrears_open FROM ledger_kpis",
+            ind.KPIS,
+        )
+    else:
+        facts.missing.append("ledger_entries")
+    for name in benefit_sql:
+        if name in read:
+            setattr(facts, name, read[name])
+        else:
+            facts.missing.append(name)
+    return facts
+
+
+def projections(snapshot: pa.Table, province: str, last: int) -> pa.Table:
+    """Trend, projection and status of every headline indicator of every area."""
+    at = Period.from_index(last).first_day
+    applicable = targets(province, at)
+    year = last // 12
+    series: dict[tuple[str, str], tuple[list[int], list[float], int, int | None]] = {}
+    cols = {
+        c: snapshot[c].to_pylist()
+        for c in ("area_code", "period", "indicator", "numerator", "denominator", "value")
+    }
+    for area, period, code, num, den, value in zip(*cols.values(), strict=True):
+        if code not in HEADLINE:
+            continue
+        months, values, _n, _d = series.setdefault((area, code), ([], [], 0, None))
+        m = Period.parse(period).index
+        months.append(m)
+        values.append(value)
+        series[(area, code)] = (months, values, num, den)
+    rows: dict[str, list[object]] = {name: [] for name in PROJECTION_SCHEMA.names}
+    for (area, code), (months, values, num, den) in sorted(series.items()):
+        order = sorted(range(len(months)), key=months.__getitem__)
+        months = [months[i] for i in order]
+        values = [values[i] for i in order]
+        target = governing(applicable, code, year)
+        result = project(
+            months,
+            values,
+            target.year if target else None,
+            float(target.value) if target else None,
+            target.direction if target else "min",
+            numerator=num,
+            denominator=den,
+        )
+        row = {
+            "area_code": area,
+            "indicator": code,
+            "last_period": ind.period_text(months[-1]),
+            "last_value": result.last_value,
+            "slope_per_year": result.slope_per_year,
+            "target_year": target.year if target else None,
+            "target": float(target.value) if target else None,
+            "target_source": target.source[:200] if target else None,
+            "projected": result.projected,
+            "lower": result.lower,
+            "upper": result.upper,
+            "status": result.status,
+            "needed_per_month": result.needed_per_month,
+            "path": result.path_json(),
+            "model": MODEL,
+        }
+        for k, v in row.items():
+            rows[k].append(v)
+    return pa.table(rows, schema=PROJECTION_SCHEMA)
+
+
+def default_window(months: int = 36, last: str | None = None, today: date | None = None) -> tuple[int, int]:
+    """(first, last) month indices: ``last`` (default the month before today) and the months before."""
+    end = Period.parse(last).index if last else Period.of(today or date.today()).index - 1
+    return end - months + 1, end
+
+
+def compute_and_write(
+    engine: Engine,
+    province: str,
+    first: int,
+    last: int,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> RunReport:
+    """Compute the snapshot of months ``first``..``last`` and replace it in the database."""
+    report = RunReport(ind.period_text(first), ind.period_text(last))
+    t0 = time.perf_counter()
+    t = t0
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        report.timings[name] = round(now - t, 3)
+        t = now
+        if progress:
+            progress(name)
+
+    facts = read_facts(engine, province)
+    report.missing = facts.missing
+    lap("read")
+    snapshot = ind.compute(facts, first, last)
+    lap("indicators")
+    proj = projections(snapshot, province, last)
+    lap("projections")
+    bulk_write(
+        engine,
+        {"coverage_indicators": snapshot, "coverage_projections": proj},
+        before=[
+            f"DELETE FROM coverage_indicators WHERE period BETWEEN {_q(report.first)} AND {_q(report.last)}",
+            "DELETE FROM coverage_projections",
+        ],
+    )
+    lap("write")
+    report.rows, report.projections = snapshot.num_rows, proj.num_rows
+    with unit_of_work(engine) as session:
+        session.add(
+            Run(
+                first_period=report.first,
+                last_period=report.last,
+                rows=report.rows,
+                seconds=round(time.perf_counter() - t0, 3),
+                notes=("no data: " + ", ".join(facts.missing)) if facts.missing else "",
+                computed_at=datetime.now(UTC),
+            )
+        )
+    return report
+
+
+def known_indicator(code: str) -> bool:
+    return code in INDICATORS
