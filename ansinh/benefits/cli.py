@@ -46,7 +46,8 @@ def draft_cmd(
     start = time.perf_counter()
     report = draft_cases(_engine(db), actor=ACTOR, decided=date.fromisoformat(decided) if decided else None)
     typer.echo(
-        f"drafted {report.drafted:,} cases in {time.perf_counter() - start:.2f} s: {report.eligible:,} eligible, "
+        f"drafted {report.drafted:,} cases in {time.perf_counter() - start:.2f} s: "
+        f"{report.eligible:,} eligible, "
         f"{report.total_amount:,} đồng; skipped (changed meanwhile) {report.skipped:,}"
     )
     for code, n in sorted(report.blocked.items()):
