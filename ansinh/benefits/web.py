@@ -366,6 +366,40 @@ def counselling_page(
     )
 
 
+@router.get("/benefits/cases/{case_id}/counselling.pdf", include_in_schema=False)
+def counselling_pdf_page(
+    request: Request,
+    session: SessionDep,
+    engine: EngineDep,
+    principal: Reader,
+    case_id: int,
+    group: Annotated[str, Query(pattern="^(poor|near_poor|ethnic_minority|other)$")] = "other",
+    income: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    from ansinh.benefits.printout import counselling_pdf
+
+    case, person = _case(session, principal, case_id)
+    if case.kind != "one_time":
+        raise HTTPException(status_code=422, detail="counselling is for one-time withdrawal cases")
+    record_view(request, session, principal, "benefit_counselling", case_id, "pdf")
+    try:
+        comparison = _comparison(engine, case, person, group, income)
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    data = counselling_pdf(
+        comparison,
+        name=person.full_name,
+        birth_date=person.birth_date,
+        reference=case.reference,
+        on=date.today(),
+    )
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="tu-van-{case.reference}.pdf"'},
+    )
+
+
 # --- beneficiaries ---------------------------------------------------------------------------------
 
 
