@@ -82,6 +82,24 @@ def t(key: str, locale: str) -> str:
     return vi if locale == "vi" else en
 
 
+SHORT = {
+    "si_participants": ("SI (compulsory + voluntary) / labour force", "BHXH (bắt buộc + tự nguyện) / LLLĐ"),
+    "si_compulsory": ("Compulsory SI / labour force", "BHXH bắt buộc / LLLĐ"),
+    "si_voluntary": ("Voluntary SI / labour force", "BHXH tự nguyện / LLLĐ"),
+    "si_working_age": ("SI / working-age population", "BHXH / dân số trong tuổi lao động"),
+    "ui": ("UI / labour force", "BHTN / LLLĐ"),
+    "hi": ("HI / population", "BHYT / dân số"),
+    "pension": ("Pension or benefit / past retirement age", "Hưởng lương hưu, trợ cấp / sau tuổi nghỉ hưu"),
+    "debt_ratio": ("Debt ratio", "Tỷ lệ nợ"),
+    "non_cash": ("Non-cash benefit payments", "Chi trả không dùng tiền mặt"),
+}
+
+
+def short_of(code: str, locale: str) -> str:
+    en, vi = SHORT.get(code, (INDICATORS[code].name, INDICATORS[code].name_vi))
+    return vi if locale == "vi" else en
+
+
 def name_of(code: str, locale: str) -> str:
     i = INDICATORS[code]
     return i.name_vi if locale == "vi" else i.name
@@ -174,11 +192,9 @@ class CoverageReport:
             top = ", ".join(f"{r.name} ({pct(r.value, locale)})" for r in self.ranking[:3])
             bottom = ", ".join(f"{r.name} ({pct(r.value, locale)})" for r in self.ranking[-3:][::-1])
             out.append(
-
-                    f"Xã dẫn đầu về tỷ lệ tham gia BHXH: {top}. Xã thấp nhất: {bottom}."
-                    if vi
-                    else f"Communes leading in SI coverage: {top}. Lowest: {bottom}."
-
+                f"Xã dẫn đầu về tỷ lệ tham gia BHXH: {top}. Xã thấp nhất: {bottom}."
+                if vi
+                else f"Communes leading in SI coverage: {top}. Lowest: {bottom}."
             )
         for line in self.lines:
             if (
@@ -187,13 +203,11 @@ class CoverageReport:
                 and line.projection.status != "on_track"
             ):
                 out.append(
-
-                        f"Để đạt mục tiêu {name_of(line.indicator, locale)} năm {line.target_year} cần tăng thuần "
-                        f"{num(line.projection.needed_per_month, locale)} người mỗi tháng."
-                        if vi
-                        else f"Reaching the {line.target_year} target for {name_of(line.indicator, locale)} needs a net "
-                        f"{num(line.projection.needed_per_month, locale)} more people each month."
-
+                    f"Để đạt mục tiêu {name_of(line.indicator, locale)} năm {line.target_year} cần tăng thuần "
+                    f"{num(line.projection.needed_per_month, locale)} người mỗi tháng."
+                    if vi
+                    else f"Reaching the {line.target_year} target for {name_of(line.indicator, locale)} needs a net "
+                    f"{num(line.projection.needed_per_month, locale)} more people each month."
                 )
         if self.missing:
             out.append(t("no_data", locale))
@@ -436,7 +450,7 @@ def report_pdf(report: CoverageReport, locale: str = "vi") -> bytes:
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 13)
-    pdf.multi_cell(0, 7, t("title", locale), align="C")
+    pdf.multi_cell(0, 7, t("title", locale), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
     pdf.cell(
         0,
@@ -451,10 +465,10 @@ def report_pdf(report: CoverageReport, locale: str = "vi") -> bytes:
     _heading(pdf, "I. " + t("summary", locale))
     pdf.set_font("DejaVu", "", 9.5)
     for line in report.summary(locale):
-        pdf.multi_cell(0, 5, "• " + line)
+        pdf.multi_cell(0, 5, "• " + line, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(0.5)
     _heading(pdf, "II. " + t("targets", locale))
-    widths = (62, 20, 24, 36, 28)
+    widths = (60, 16, 28, 46, 40)
     _row(
         pdf,
         widths,
@@ -483,7 +497,7 @@ def report_pdf(report: CoverageReport, locale: str = "vi") -> bytes:
             pdf,
             widths,
             [
-                name_of(line.indicator, locale),
+                short_of(line.indicator, locale),
                 pct(line.value, locale, 2),
                 target,
                 proj,
@@ -496,7 +510,7 @@ def report_pdf(report: CoverageReport, locale: str = "vi") -> bytes:
     pdf.ln(1)
     _chart(pdf, report, locale)
     _heading(pdf, "III. " + t("by_year", locale))
-    widths2 = (70, 14, 22, 22, 42)
+    widths2 = (78, 14, 22, 22, 34)
     _row(
         pdf,
         widths2,
@@ -516,7 +530,7 @@ def report_pdf(report: CoverageReport, locale: str = "vi") -> bytes:
                 pdf,
                 widths2,
                 [
-                    name_of(yr.indicator, locale),
+                    short_of(yr.indicator, locale),
                     str(yr.year),
                     pct(yr.value, locale, 2),
                     ("≤ " if tg.direction == "max" else "≥ ") + pct(float(tg.value), locale),
@@ -589,6 +603,8 @@ def report_pdf(report: CoverageReport, locale: str = "vi") -> bytes:
 
 
 def _heading(pdf: Any, text: str) -> None:
+    if pdf.will_page_break(24):
+        pdf.add_page()
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 11)
     pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
@@ -607,7 +623,9 @@ def _row(
     for i, (w, text) in enumerate(zip(widths, cells, strict=True)):
         if status in COLOURS and i == len(cells) - 1:
             pdf.set_text_color(*COLOURS[status])
-        pdf.cell(w, 6, text[:60], border=1, align="L" if i == 0 or not text[:1].isdigit() else "R")
+        while len(text) > 3 and pdf.get_string_width(text) > w - 2:
+            text = text[:-2] + "…"
+        pdf.cell(w, 6, text, border=1, align="L" if i == 0 or not text.lstrip("-")[:1].isdigit() else "R")
         pdf.set_text_color(0, 0, 0)
     pdf.ln(6)
 
@@ -675,6 +693,6 @@ def _chart(pdf: Any, report: CoverageReport, locale: str) -> None:
     pdf.set_font("DejaVu", "", 7.5)
     for code, colour in colours.items():
         pdf.set_text_color(*colour)
-        pdf.cell(60, 4, "— " + name_of(code, locale)[:55])
+        pdf.cell(80, 4, "— " + short_of(code, locale))
     pdf.set_text_color(0, 0, 0)
     pdf.ln(6)

@@ -14,6 +14,10 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home(request: Request, session: SessionDep, principal: PersonsReader) -> HTMLResponse:
+    from ansinh.coverage.web import panel  # the director's headline coverage figures (issue 7)
+
     figures = dashboard(session, principal.scope)
     peak = max(figures.participants.values(), default=0) or 1
-    return render(request, "home.html", {"figures": figures, "peak": peak})
+    return render(
+        request, "home.html", {"figures": figures, "peak": peak, "coverage_panel": panel(session, principal)}
+    )
