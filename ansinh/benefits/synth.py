@@ -16,7 +16,8 @@ Behaviour, not law (the law is applied through :mod:`ansinh.benefits.rules`):
   late, so the month after death was paid and is an overpayment to recover;
 - cases: about 0.9 per 1,000 people a month ask for a one-time withdrawal after leaving work (their
   contribution history is the registry's), a third stay after counselling; pension dossiers for those
-  reaching retirement age; a few maternity and sickness dossiers. Cases received in the last six weeks
+  reaching retirement age; a few maternity and sickness dossiers; a funeral allowance for each
+  pensioner who died in the last year. Cases received in the last six weeks
   are in flight (received or drafted); the others are decided. Every draft and amount comes from
   :func:`ansinh.benefits.rules.evaluate` on the synthetic history.
 """
@@ -213,7 +214,9 @@ def generate_benefits(ctx: SynthContext) -> None:
     )
 
     # --- cases -------------------------------------------------------------------------------------
-    _cases(ctx, rng, female, birth, death_m, is_dup)
+    # funeral allowances: the pensioners who died in the last year of the window
+    died_pensioners = ht[(end_m >= cfg.end_month - 11) & (end_m >= 0)]
+    _cases(ctx, rng, female, birth, death_m, is_dup, died_pensioners)
 
 
 def _payrolls(
@@ -380,6 +383,7 @@ def _cases(
     birth: np.ndarray,
     death_m: np.ndarray,
     is_dup: np.ndarray,
+    died_pensioners: np.ndarray,
 ) -> None:
     cfg = ctx.config
     params = get_parameters()
@@ -420,14 +424,16 @@ def _cases(
     sick = sick[rng.random(len(sick)) < 0.004]
     sick_m = cfg.end_month - rng.integers(0, 3, len(sick))
 
+    funeral_m = np.minimum(death_m[died_pensioners] + rng.integers(0, 2, len(died_pensioners)), cfg.end_month)
     kinds = np.r_[
         np.full(len(asks), "one_time"),
         np.full(len(retirees), "pension"),
         np.full(len(mothers), "maternity"),
         np.full(len(sick), "sickness"),
-    ].astype(str)
-    who = np.r_[asks, retirees, mothers, sick]
-    recv = np.r_[recv_m, ret_m, birth_m, sick_m]
+        np.full(len(died_pensioners), "funeral"),
+    ].astype("<U12")
+    who = np.r_[asks, retirees, mothers, sick, died_pensioners]
+    recv = np.r_[recv_m, ret_m, birth_m, sick_m, funeral_m]
     n = len(who)
     day_in = rng.integers(0, 26, n)
     received = first_day(recv) + day_in.astype("timedelta64[D]")
@@ -435,6 +441,10 @@ def _cases(
     event[kinds == "pension"] = first_day(recv[kinds == "pension"])
     event[kinds == "maternity"] = received[kinds == "maternity"] - np.timedelta64(20, "D")
     event[kinds == "sickness"] = received[kinds == "sickness"] - np.timedelta64(10, "D")
+    funeral = kinds == "funeral"
+    event[funeral] = np.minimum(
+        ctx.arrays["person_death"][who[funeral]].astype("datetime64[D]"), received[funeral]
+    )
     ref_day = np.datetime64(cfg.reference_date, "D")
     in_flight = received > ref_day - np.timedelta64(42, "D")
     decided = np.minimum(received + rng.integers(3, 15, n).astype("timedelta64[D]"), ref_day)
@@ -490,7 +500,14 @@ def _cases(
             facts["region"] = regions.get(int(h["last_employer_id"]), 1)
         ev = event[i].astype(date)
         dec = decided[i].astype(date)
-        applicant = Applicant(int(who[i]) + 1, "female" if female[who[i]] else "male", births[i].astype(date))
+        died = death_m[who[i]] < 10**7
+        applicant = Applicant(
+            int(who[i]) + 1,
+            "female" if female[who[i]] else "male",
+            births[i].astype(date),
+            ctx.arrays["person_death"][who[i]].astype("datetime64[D]").astype(date) if died else None,
+            is_pensioner=kind == "funeral",
+        )
         draft = evaluate(params, kind, applicant, h, facts, ev, dec)
         if kind == "pension" and draft.problems and draft.problems[0].code == "too_few_years":
             # fewer than 15 years at retirement age: the lump sum (Art. 70.1(a)) is asked instead
