@@ -227,11 +227,16 @@ def read_facts(engine: Any, person_ids: list[int] | None = None) -> tuple[pa.Tab
         employers = sorted({int(e) for e in spells["employer_id"].drop_null().to_pylist()})
         emp = ", ".join(map(str, employers)) or "NULL"
         return spells, small_query(engine, f"{open_sql} AND employer_id IN ({emp})", OPEN_SCHEMA)
+    if person_ids is not None and len(person_ids) <= LISTED:
+        ids = ", ".join(str(int(i)) for i in person_ids)
+        sql = f"{sql} AND person_id IN ({ids})"
     return read_query(engine, sql, SPELLS_SCHEMA), read_query(engine, open_sql, OPEN_SCHEMA)
 
 
 #: Up to this many persons, facts are read with small in-process queries.
 SMALL = 500
+#: Up to this many persons, the batch read lists them (beyond, it reads every spell).
+LISTED = 50_000
 
 
 def history_for(
