@@ -60,7 +60,7 @@ def test_synthetic_benefits_are_consistent(engine: Engine) -> None:
     # next month's payroll: the same beneficiaries as October, less those who died
     report = run_monthly(engine, Period(2026, 11), actor="test")
     with unit_of_work(engine) as s:
-        october = s.scalar(select(func.count()).where(BenefitPayment.period == "2026-10"))
+        october = int(s.scalar(select(func.count()).where(BenefitPayment.period == "2026-10")) or 0)
     assert (
         report.created and abs(report.payments + sum(report.exceptions.values()) - october) <= october * 0.02
     )
