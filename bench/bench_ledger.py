@@ -6,9 +6,11 @@
 The database is generated (``ansinh synth --parts ledger``) if it holds no persons. Each run works on
 a fresh copy of the SQLite file (the ledger is append-only, so a run cannot be undone in place):
 
-- *close*: the copy loses the entries posted in the last month (payments allocated, dues of the
-  month) and its snapshot; ``close_month(last)`` then prices the month (Ibis/DuckDB over ~all
-  compulsory participants), allocates its payments, posts surcharges, rebuilds arrears — timed;
+- *close*: a base copy loses the entries posted in the last month (payments allocated, dues of the
+  month) and the previous month is closed again (posting nothing) to leave its snapshot, as a real
+  month-end finds it; on a copy of that base, ``close_month(last)`` then prices the month
+  (Ibis/DuckDB over ~all compulsory participants), allocates its payments, posts surcharges,
+  rebuilds arrears, starting from the snapshot — timed;
 - *rebuild*: the copy loses every entry; ``rebuild(first, last)`` prices all 36 months in one batch
   and closes them in turn — timed;
 - *reprice*: on the full copy, ``close_month(last, reprice_from=first)``: 36 months priced again and
@@ -33,6 +35,7 @@ from sqlalchemy import text
 from ansinh.core.db import make_engine
 from ansinh.core.migrate import upgrade
 from ansinh.ledger.close import CloseReport, close_month, rebuild
+from ansinh.ledger.periods import period_index, period_text
 
 
 def ensure(url: str, people: int, seed: int) -> None:
@@ -142,16 +145,25 @@ def main() -> None:
         + f", compulsory SI participants in {last}: {active:,}"
     )
 
+    # The state after the close of the month before: the last month's postings taken out, then the
+    # previous month closed again (it posts nothing) so that its snapshot is there (made once).
+    base = copy_db(args.db, "before-close")
+    prepare(
+        base,
+        [
+            f"DELETE FROM ledger_entries WHERE posted_on >= '{month_start}'",
+            "DELETE FROM ledger_balances",
+            "DELETE FROM ledger_closes",
+            f"DELETE FROM ledger_kpis WHERE period = '{last}'",
+        ],
+    )
+    engine = make_engine(base)
+    previous = close_month(engine, period_text(period_index(last) - 1))
+    engine.dispose()
+    print(f"snapshot of the close before ({previous.last}): {sum(previous.timings.values()):.1f} s")
+
     def one_close(run: int) -> tuple[CloseReport, float]:
-        url = copy_db(args.db, f"close{run}")
-        prepare(
-            url,
-            [
-                f"DELETE FROM ledger_entries WHERE posted_on >= '{month_start}'",
-                "DELETE FROM ledger_balances",
-                f"DELETE FROM ledger_kpis WHERE period = '{last}'",
-            ],
-        )
+        url = copy_db(base, f"close{run}")
         started = time.perf_counter()
         engine = make_engine(url)
         report = close_month(engine, last)
@@ -162,7 +174,17 @@ def main() -> None:
 
     def one_rebuild(run: int) -> tuple[CloseReport, float]:
         url = copy_db(args.db, f"rebuild{run}")
-        prepare(url, ["DELETE FROM ledger_entries", "DELETE FROM ledger_balances", "DELETE FROM ledger_kpis"])
+        prepare(
+            url,
+            [
+                "DELETE FROM ledger_entries",
+                "DELETE FROM ledger_balances",
+                "DELETE FROM ledger_kpis",
+                "DELETE FROM ledger_closes",
+                "DELETE FROM ledger_period_dues",
+                "DELETE FROM ledger_payment_allocations",
+            ],
+        )
         started = time.perf_counter()
         engine = make_engine(url)
         report = rebuild(engine, first, last)
@@ -181,7 +203,8 @@ def main() -> None:
         drop_copy(url)
         return report, seconds
 
-    run(f"month-end close {last}", one_close, args.runs)
+    run(f"month-end close {last} (from the snapshot of {previous.last})", one_close, args.runs)
+    drop_copy(base)
     run(f"full rebuild {first}..{last} (36 months, empty ledger)", one_rebuild, args.runs)
     run(f"reprice {first}..{last} on the posted ledger (idempotent)", one_reprice, args.runs)
 

@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -166,11 +167,18 @@ def read_table(engine: Engine, table: str, columns: Sequence[str] | None = None)
     return read_query(engine, f"SELECT {cols} FROM {table}")
 
 
-def bulk_write(engine: Engine, tables: Mapping[str, pa.Table], *, before: Sequence[str] = ()) -> list[int]:
-    """In one transaction: run the ``before`` statements, then append each Arrow table to the existing
-    table of that name. Returns the row counts of the ``before`` statements. All or nothing."""
+def bulk_write(
+    engine: Engine,
+    tables: Mapping[str, pa.Table],
+    *,
+    before: Sequence[str] = (),
+    after: Sequence[str] = (),
+) -> list[int]:
+    """In one transaction: run the ``before`` statements, append each Arrow table to the existing
+    table of that name, then run the ``after`` statements. Returns the row counts of the ``before``
+    statements. All or nothing."""
     if _is_sqlite(engine):
-        return _sqlite_bulk_write(engine, tables, before)
+        return _sqlite_bulk_write(engine, tables, before, after)
     rowcounts: list[int] = []
     with postgres_connection(engine) as conn:
         try:
@@ -181,11 +189,32 @@ def bulk_write(engine: Engine, tables: Mapping[str, pa.Table], *, before: Sequen
                 for name, data in tables.items():
                     if data.num_rows:
                         cur.adbc_ingest(name, data, mode="append")
+                for statement in after:
+                    cur.execute(statement)
             conn.commit()
         except Exception as exc:
             conn.rollback()
             raise BulkIOError(str(exc)) from exc
     return rowcounts
+
+
+def read_small(engine: Engine, sql: str, schema: pa.Schema) -> pa.Table:
+    """A small result (up to some 100k rows) through SQLAlchemy, in this process: no worker start-up,
+    which costs more than the query. Big tables go through :func:`read_query`. Dates that SQLite
+    keeps as text are parsed."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(sql).all()
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    return pa.table(
+        [pa.array(_small_values(col, f.type), f.type) for col, f in zip(columns, schema, strict=True)],
+        schema=schema,
+    )
+
+
+def _small_values(values: tuple[Any, ...], typ: pa.DataType) -> Sequence[Any]:
+    if pa.types.is_date(typ):
+        return [date.fromisoformat(v[:10]) if isinstance(v, str) else v for v in values]
+    return values
 
 
 def write_table(engine: Engine, table_name: str, data: pa.Table) -> int:
@@ -195,7 +224,9 @@ def write_table(engine: Engine, table_name: str, data: pa.Table) -> int:
     return rows
 
 
-def _sqlite_bulk_write(engine: Engine, tables: Mapping[str, pa.Table], before: Sequence[str]) -> list[int]:
+def _sqlite_bulk_write(
+    engine: Engine, tables: Mapping[str, pa.Table], before: Sequence[str], after: Sequence[str]
+) -> list[int]:
     with tempfile.TemporaryDirectory(prefix="ansinh-bulk-") as tmp:
         entries = []
         for i, (name, data) in enumerate(tables.items()):
@@ -209,7 +240,8 @@ def _sqlite_bulk_write(engine: Engine, tables: Mapping[str, pa.Table], before: S
                 out.write_table(_dates_as_text(data))
             entries.append([name, str(path)])
         manifest = Path(tmp) / "manifest.json"
-        manifest.write_text(json.dumps({"statements": list(before), "tables": entries}), encoding="utf-8")
+        plan = {"statements": list(before), "tables": entries, "after": list(after)}
+        manifest.write_text(json.dumps(plan), encoding="utf-8")
         out_bytes = _run_worker(["write", _sqlite_path(engine), str(manifest)])
     rowcounts = [int(n) for n in json.loads(out_bytes)["rowcounts"]]
     return rowcounts

@@ -58,7 +58,15 @@ ALL_SCOPES = (
 )
 
 _READ = frozenset(
-    {"persons:read", "employers:read", "claims:read", "calc:use", "ledger:read", "benefits:read", "coverage:read"}
+    {
+        "persons:read",
+        "employers:read",
+        "claims:read",
+        "calc:use",
+        "ledger:read",
+        "benefits:read",
+        "coverage:read",
+    }
 )
 
 PERMISSIONS: dict[str, frozenset[str]] = {

@@ -44,7 +44,8 @@ def read(path: str, sql: str) -> None:
 
 
 def write(path: str, manifest_path: str) -> None:
-    """One transaction: the manifest's statements (row counts reported), then each table appended."""
+    """One transaction: the manifest's statements (row counts reported), each table appended, then
+    the manifest's ``after`` statements."""
     with open(manifest_path, encoding="utf-8") as fh:
         manifest = json.load(fh)
     conn = _connect(path)
@@ -59,6 +60,8 @@ def write(path: str, manifest_path: str) -> None:
                 with pa.memory_map(arrow_path) as source:
                     data = pa.ipc.open_file(source).read_all()
                 cur.adbc_ingest(table, data, mode="append")
+            for statement in manifest.get("after", []):
+                cur.execute(statement)
         conn.commit()
     except BaseException:
         conn.rollback()

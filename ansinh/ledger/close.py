@@ -21,19 +21,26 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from sqlalchemy.engine import Engine
 
 import ansinh.all_models  # noqa: F401  (table metadata for the Arrow schemas)
-from ansinh.core.arrow_io import bulk_write, read_query
+from ansinh.core.arrow_io import BulkIOError, bulk_write, read_query, read_small
 from ansinh.core.db import Base
 from ansinh.law.parameters import get_parameters
 from ansinh.ledger.dues import compute_dues
 from ansinh.ledger.engine import Book
-from ansinh.ledger.periods import last_day, period_index, period_text
+from ansinh.ledger.opening import (
+    Opening,
+    allocations_table,
+    open_ledger,
+    period_dues_table,
+    snapshot_statements,
+    with_month_index,
+)
+from ansinh.ledger.periods import last_day, period_index, period_indices, period_text
 from ansinh.ledger.snapshot import balances, kpis
 
 
@@ -71,22 +78,8 @@ def _arrow(python_type: type) -> pa.DataType:
     return {int: pa.int64(), str: pa.string(), date: pa.date32()}[python_type]
 
 
-def small_query(engine: Engine, sql: str, schema: pa.Schema) -> pa.Table:
-    """A small result through SQLAlchemy, in process (no worker start-up; the big tables go through
-    :func:`read_query`)."""
-    with engine.connect() as conn:
-        rows = conn.exec_driver_sql(sql).all()
-    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
-    return pa.table(
-        [pa.array([_value(v, f.type) for v in col], f.type) for col, f in zip(columns, schema, strict=True)],
-        schema=schema,
-    )
-
-
-def _value(v: object, typ: pa.DataType) -> object:
-    if v is not None and pa.types.is_date(typ) and isinstance(v, str):
-        return date.fromisoformat(v[:10])
-    return v
+#: A small result read in this process (kept under this name for the modules that import it).
+small_query = read_small
 
 
 def _q(text: str) -> str:
@@ -131,18 +124,26 @@ def read_facts(engine: Engine, first: int, last: int) -> tuple[pa.Table, pa.Tabl
     return parts, regions, leave
 
 
-def load_book(engine: Engine, first: int, last: int, source: str) -> Book:
-    """The book as the posted entries, payments, reminders and employer statuses leave it."""
+def load_book(engine: Engine, first: int, last: int, source: str) -> tuple[Book, Opening]:
+    """The book as the posted entries, payments, reminders and employer statuses leave it, and the
+    opening it started from (:mod:`ansinh.ledger.opening`)."""
     employers = small_query(engine, "SELECT id FROM employers ORDER BY id", _schema("employers", "id"))[
         "id"
     ].to_numpy(zero_copy_only=False)
-    # Dues already posted for the months being priced (to post only differences) …
-    dues = read_query(
+    year_start = last - last % 12  # the year's months count in the receivable
+    opening = open_ledger(
+        engine,
+        [period_text(m) for m in range(year_start, last + 1) if not first <= m <= last],
+        date.fromisoformat(period_text(first) + "-01"),
+    )
+    # Dues already posted for the months being priced (to post only differences). The employers
+    # drive the query so that it walks the (employer_id, period) index.
+    dues = small_query(
         engine,
         "SELECT employer_id, period, scheme, party, kind, SUM(amount) AS amount, COUNT(*) AS entries "
-        "FROM ledger_entries WHERE employer_id IS NOT NULL AND kind IN ('due', 'adjustment') "
+        "FROM ledger_entries WHERE employer_id IN (SELECT id FROM employers) "
         f"AND period BETWEEN {_q(period_text(first))} AND {_q(period_text(last))} "
-        "GROUP BY employer_id, period, scheme, party, kind",
+        "AND kind IN ('due', 'adjustment') GROUP BY employer_id, period, scheme, party, kind",
         _schema(
             "ledger_entries",
             "employer_id",
@@ -154,54 +155,21 @@ def load_book(engine: Engine, first: int, last: int, source: str) -> Book:
             entries=pa.int64(),
         ),
     )
-    # … and every cell still open (contribution or surcharge), whatever its month.
-    cells = read_query(
-        engine,
-        "SELECT employer_id, period, scheme, item, SUM(amount) AS amount, "
-        "SUM(CASE WHEN kind = 'surcharge' THEN amount ELSE 0 END) AS surcharge, "
-        "SUM(CASE WHEN kind IN ('due', 'adjustment') THEN amount ELSE 0 END) AS due "
-        "FROM ledger_entries WHERE employer_id IS NOT NULL "
-        "GROUP BY employer_id, period, scheme, item HAVING SUM(amount) <> 0",
-        _schema(
-            "ledger_entries",
-            "employer_id",
-            "period",
-            "scheme",
-            "item",
-            amount=pa.int64(),
-            surcharge=pa.int64(),
-            due=pa.int64(),
-        ),
-    )
-    months_d = np.array([period_index(p) for p in dues["period"].to_pylist()], np.int64)
-    months_c = np.array([period_index(p) for p in cells["period"].to_pylist()], np.int64)
-    months = np.concatenate([months_d, months_c])
-    start = min(first, last - last % 12)  # the year's months count in the receivable
-    m0 = int(min(start, months.min())) if len(months) else start
-    m1 = int(max(last, months.max())) if len(months) else last
+    dues = with_month_index(dues)
+    cells = with_month_index(opening.cells)
+    months = with_month_index(opening.months)
+    known = np.concatenate([dues["m"].to_numpy(), cells["m"].to_numpy()])
+    start = min(first, year_start)
+    m0 = int(min(start, known.min())) if len(known) else start
+    m1 = int(max(last, known.max())) if len(known) else last
     book = Book(np.asarray(employers, np.int64), m0, m1 - m0 + 1, get_parameters(), source)
-    year = read_query(
-        engine,
-        "SELECT period, SUM(amount) AS amount FROM ledger_entries "
-        f"WHERE kind IN ('due', 'adjustment') AND employer_id IS NOT NULL "
-        f"AND period BETWEEN {_q(period_text(last - last % 12))} AND {_q(period_text(last))} GROUP BY period",
-        _schema("ledger_entries", "period", amount=pa.int64()),
-    )
-    for period, amount in zip(year["period"].to_pylist(), year["amount"].to_pylist(), strict=True):
+    for period, amount in opening.period_dues.items():
         book.period_dues[period_index(period) - m0] = amount
     book.dues_known[:] = False
     book.dues_known[first - m0 : last - m0 + 1] = True
-    book.load_dues(dues.append_column("m", pa.array(months_d)))
-    book.load_open(cells.append_column("m", pa.array(months_c)))
-    pays = read_query(
-        engine,
-        "SELECT p.id, p.employer_id, p.value_date, p.amount, "
-        "p.amount - COALESCE(a.allocated, 0) AS left_amount "
-        "FROM payments p LEFT JOIN (SELECT payment_id, -SUM(amount) AS allocated FROM ledger_entries "
-        "WHERE kind = 'payment' AND payment_id IS NOT NULL GROUP BY payment_id) a ON a.payment_id = p.id "
-        "WHERE p.status = 'matched' AND p.employer_id IS NOT NULL ORDER BY p.id",
-        _schema("payments", "id", "employer_id", "value_date", "amount", left_amount=pa.int64()),
-    )
+    book.load_dues(dues)
+    book.load_open(cells, months)
+    pays = opening.payments
     if pays.num_rows:
         book.add_payments(
             pays["id"].to_numpy(zero_copy_only=False),
@@ -219,8 +187,8 @@ def load_book(engine: Engine, first: int, last: int, source: str) -> Book:
         book.add_reminders(
             rem["employer_id"].to_numpy(zero_copy_only=False),
             rem["sent_on"].to_numpy(zero_copy_only=False),
-            np.array([period_index(p) for p in rem["period_from"].to_pylist()], np.int64),
-            np.array([period_index(p) for p in rem["period_to"].to_pylist()], np.int64),
+            period_indices(rem["period_from"]),
+            period_indices(rem["period_to"]),
         )
     gone = small_query(
         engine,
@@ -231,24 +199,79 @@ def load_book(engine: Engine, first: int, last: int, source: str) -> Book:
     if gone.num_rows:
         idx = book.employer_index(gone["employer_id"].to_numpy(zero_copy_only=False))
         book.closed_on[idx] = gone["valid_from"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
-    return book
+    return book, opening
 
 
-def _write(engine: Engine, book: Book, as_of: date, kpi_rows: list[pa.Table], report: CloseReport) -> None:
+def _write(
+    engine: Engine,
+    book: Book,
+    opening: Opening,
+    period: str,
+    as_of: date,
+    kpi_rows: list[pa.Table],
+    report: CloseReport,
+) -> None:
+    """The new entries, the arrears snapshot, the collection figures and the snapshot the next close
+    starts from, in one transaction."""
+    loaded_left = opening.payments["left_amount"].to_numpy(zero_copy_only=False)
     entries = book.entries()
     snapshot = balances(book, as_of)
     kpi = pa.concat_tables(kpi_rows) if kpi_rows else None
     periods = ", ".join(_q(p) for p in kpi["period"].to_pylist()) if kpi is not None else "''"
-    tables = {"ledger_entries": entries, "ledger_balances": snapshot}
+    year_start = period_index(period) - period_index(period) % 12
+    known = np.flatnonzero(book.dues_known | (np.arange(book.n_months) + book.m0 >= year_start))
+    totals = book.period_totals()
+    period_dues = {period_text(book.m0 + int(k)): int(totals[k]) for k in known}
+    n_loaded = len(loaded_left)
+    changed = np.flatnonzero(book.pay_left[:n_loaded] != loaded_left)
+    allocated = book.pay_amount[:n_loaded] - book.pay_left[:n_loaded]
+    keep = np.arange(n_loaded) if opening.full else changed
+    keep = keep[allocated[keep] > 0]
+    before, after = snapshot_statements(
+        engine.dialect.name == "postgresql",
+        opening,
+        period,
+        as_of,
+        book.source,
+        entries.num_rows,
+        period_dues,
+        book.pay_id[changed].tolist(),
+    )
+    before.append(f"DELETE FROM ledger_kpis WHERE period IN ({periods})")
+    if opening.full and opening.read == 0 and entries.num_rows >= BULK_LOAD_ROWS:
+        # The first load of an empty ledger: building the (employer, period) index once, after the
+        # rows are in, is several times faster than growing it row by row. Same transaction.
+        before.append("DROP INDEX ix_ledger_entries_employer_period")
+        after.insert(
+            0, "CREATE INDEX ix_ledger_entries_employer_period ON ledger_entries (employer_id, period)"
+        )
+    tables = {
+        "ledger_entries": entries,
+        "ledger_balances": snapshot,
+        "ledger_period_dues": period_dues_table(period_dues),
+        "ledger_payment_allocations": allocations_table(book.pay_id[keep], allocated[keep]),
+    }
     if kpi is not None:
         tables["ledger_kpis"] = kpi
-    bulk_write(
-        engine,
-        tables,
-        before=["DELETE FROM ledger_balances", f"DELETE FROM ledger_kpis WHERE period IN ({periods})"],
-    )
+    try:
+        bulk_write(engine, tables, before=before, after=after)
+    except BulkIOError as exc:
+        if "ledger_closes" in str(exc):
+            raise LedgerChanged(
+                "entries were posted to the ledger while the close ran; nothing was written — "
+                "run the close again"
+            ) from exc
+        raise
     report.entries = entries.num_rows
     report.arrears_rows = snapshot.num_rows
+
+
+#: From this many entries into an empty ledger, the write rebuilds the (employer, period) index after.
+BULK_LOAD_ROWS = 500_000
+
+
+class LedgerChanged(RuntimeError):
+    """Entries were posted while a close ran: its snapshot would miss them, so it wrote nothing."""
 
 
 def close_month(
@@ -270,12 +293,12 @@ def close_month(
     timer.lap("read facts")
     dues = compute_dues(parts, regions, leave, first=first, last=last)
     timer.lap("dues (Ibis/DuckDB)")
-    book = load_book(engine, first, last, source)
+    book, opening = load_book(engine, first, last, source)
     timer.lap("read ledger")
     book.close(as_of, dues, np.arange(first, last + 1, dtype=np.int64))
     kpi = kpis(book, last, as_of)
     timer.lap("post and allocate")
-    _write(engine, book, as_of, [kpi], report)
+    _write(engine, book, opening, period, as_of, [kpi], report)
     timer.lap("write")
     return report
 
@@ -297,11 +320,11 @@ def rebuild(
     timer.lap("read facts")
     dues = compute_dues(parts, regions, leave, first=first, last=last)
     timer.lap("dues (Ibis/DuckDB)")
-    book = load_book(engine, first, last, source)
+    book, opening = load_book(engine, first, last, source)
     timer.lap("read ledger")
     kpi_rows = replay(book, dues, first, last, progress)
     timer.lap("post and allocate")
-    _write(engine, book, last_day(last), kpi_rows, report)
+    _write(engine, book, opening, last_period, last_day(last), kpi_rows, report)
     timer.lap("write")
     return report
 

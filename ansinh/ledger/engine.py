@@ -102,7 +102,7 @@ class Book:
         self.open_s = np.zeros((e, m, 3), np.int64)
         self.surcharge_posted = np.zeros((e, m), np.int64)
         #: Months whose dues ``posted`` holds in full; for the others (loaded from the database as
-        #: open cells only) ``due_open`` holds the dues of the open cells.
+        #: open employer-months only) ``due_open`` holds the dues of the open employer-months.
         self.dues_known = np.ones(m, bool)
         self.due_open = np.zeros((e, m), np.int64)
         #: Dues and adjustments per month (all employers), for months not in ``dues_known``.
@@ -154,20 +154,22 @@ class Book:
         adj = kind == "adjustment"
         np.add.at(self.n_adjust, (e[adj], m[adj], s[adj], p[adj]), count[adj])
 
-    def load_open(self, cells: pa.Table) -> None:
-        """Open cells per (employer_id, m, scheme, item): amount, and the surcharge posted there."""
-        if not cells.num_rows:
-            return
-        e = self.employer_index(cells["employer_id"].to_numpy(zero_copy_only=False))
-        m = self.month_index(cells["m"].to_numpy(zero_copy_only=False))
-        s = _codes(cells["scheme"], SCHEMES)
-        c = pc.equal(cells["item"], "contribution").to_numpy(zero_copy_only=False)
-        amount = cells["amount"].to_numpy(zero_copy_only=False).astype(np.int64)
-        np.add.at(self.open_c, (e[c], m[c], s[c]), amount[c])
-        np.add.at(self.open_s, (e[~c], m[~c], s[~c]), amount[~c])
-        posted = cells["surcharge"].to_numpy(zero_copy_only=False).astype(np.int64)
-        np.add.at(self.surcharge_posted, (e, m), posted)
-        np.add.at(self.due_open, (e, m), cells["due"].to_numpy(zero_copy_only=False).astype(np.int64))
+    def load_open(self, cells: pa.Table, months: pa.Table) -> None:
+        """Open cells per (employer_id, m, scheme, item): amount; and per open employer-month
+        (employer_id, m): its dues (``due``) and the surcharge posted on it (``surcharge``)."""
+        if cells.num_rows:
+            e = self.employer_index(cells["employer_id"].to_numpy(zero_copy_only=False))
+            m = self.month_index(cells["m"].to_numpy(zero_copy_only=False))
+            s = _codes(cells["scheme"], SCHEMES)
+            c = pc.equal(cells["item"], "contribution").to_numpy(zero_copy_only=False)
+            amount = cells["amount"].to_numpy(zero_copy_only=False).astype(np.int64)
+            np.add.at(self.open_c, (e[c], m[c], s[c]), amount[c])
+            np.add.at(self.open_s, (e[~c], m[~c], s[~c]), amount[~c])
+        if months.num_rows:
+            e = self.employer_index(months["employer_id"].to_numpy(zero_copy_only=False))
+            m = self.month_index(months["m"].to_numpy(zero_copy_only=False))
+            np.add.at(self.surcharge_posted, (e, m), months["surcharge"].to_numpy(zero_copy_only=False))
+            np.add.at(self.due_open, (e, m), months["due"].to_numpy(zero_copy_only=False).astype(np.int64))
 
     def period_totals(self) -> npt.NDArray[np.int64]:
         """Dues and adjustments per month, all employers."""

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -92,8 +93,20 @@ class LedgerEntry(Base):
             name="account",
         ),
         Index("ix_ledger_entries_employer_period", "employer_id", "period"),
-        Index("ix_ledger_entries_payment", "payment_id"),
-        Index("ix_ledger_entries_person", "person_id"),
+        # Partial: most entries (dues, surcharges) have no payment and no person; leaving them out
+        # keeps these indexes small and the month-end write fast.
+        Index(
+            "ix_ledger_entries_payment",
+            "payment_id",
+            sqlite_where=text("payment_id IS NOT NULL"),
+            postgresql_where=text("payment_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_ledger_entries_person",
+            "person_id",
+            sqlite_where=text("person_id IS NOT NULL"),
+            postgresql_where=text("person_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
@@ -173,6 +186,14 @@ class LedgerBalance(Base):
     open_amount: Mapped[int] = mapped_column(BigInteger)
     surcharge_posted: Mapped[int] = mapped_column(BigInteger)
     surcharge_open: Mapped[int] = mapped_column(BigInteger)
+    #: The open amounts per scheme (contribution, then surcharge): the next close starts from them
+    #: instead of summing every entry ever posted (see :class:`LedgerClose`).
+    open_si: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    open_hi: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    open_ui: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    surcharge_si: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    surcharge_hi: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    surcharge_ui: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     #: Surcharge accrued to ``as_of`` on the open amount, not yet posted (it is posted when paid).
     surcharge_accrued: Mapped[int] = mapped_column(BigInteger)
     deadline: Mapped[date] = mapped_column(Date)
@@ -197,3 +218,41 @@ class LedgerKpi(Base):
     surcharge_accrued: Mapped[int] = mapped_column(BigInteger)
     employers_late: Mapped[int] = mapped_column(BigInteger)
     as_of: Mapped[date] = mapped_column(Date)
+
+
+class LedgerClose(Base):
+    """One close (khóa sổ) and what its snapshot covers.
+
+    The snapshot a close leaves — ``ledger_balances`` (open amounts per employer-month and scheme),
+    ``ledger_period_dues`` and ``ledger_payment_allocations`` — sums every entry up to and including
+    ``through_entry_id``. The next close reads the snapshot and only the entries posted after it,
+    so its cost follows what is open, not the ledger's whole history."""
+
+    __tablename__ = "ledger_closes"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7))
+    as_of: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(64))
+    #: The highest ``ledger_entries.id`` the snapshot includes (None: the ledger was empty).
+    through_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    entries: Mapped[int] = mapped_column(Integer)
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerPeriodDues(Base):
+    """Dues and adjustments posted for a period, all employers (derived, kept by each close)."""
+
+    __tablename__ = "ledger_period_dues"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class LedgerPaymentAllocation(Base):
+    """How much of a bank payment has been allocated to receivables (derived, kept by each close)."""
+
+    __tablename__ = "ledger_payment_allocations"
+
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), primary_key=True)
+    allocated: Mapped[int] = mapped_column(BigInteger)

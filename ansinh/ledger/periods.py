@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from ansinh.law.parameters import ParameterSet, get_parameters
 from ansinh.law.periods import Period
@@ -35,6 +36,19 @@ def period_text(index: int) -> str:
 
 def period_index(text: str) -> int:
     return Period.parse(text).index
+
+
+def period_indices(texts: pa.Array | pa.ChunkedArray) -> IntArray:
+    """:func:`period_index` of a column of ``YYYY-MM`` texts, vectorised (each distinct value is
+    parsed once, so a malformed period is refused as by :func:`period_index`)."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if not len(texts):
+        return np.zeros(0, np.int64)
+    encoded = texts.dictionary_encode()
+    table = np.array([period_index(str(t)) for t in encoded.dictionary.to_pylist()], np.int64)
+    out: IntArray = table[encoded.indices.to_numpy(zero_copy_only=False)]
+    return out
 
 
 def last_day(index: int) -> date:

@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from ansinh.ledger.allocation import surcharge_amounts, surcharge_days
-from ansinh.ledger.engine import Book
+from ansinh.ledger.engine import SCHEMES, Book
 from ansinh.ledger.periods import aging_buckets, period_text
 
 BALANCE_SCHEMA = pa.schema(
@@ -41,6 +41,12 @@ BALANCE_SCHEMA = pa.schema(
         ("open_amount", pa.int64()),
         ("surcharge_posted", pa.int64()),
         ("surcharge_open", pa.int64()),
+        ("open_si", pa.int64()),
+        ("open_hi", pa.int64()),
+        ("open_ui", pa.int64()),
+        ("surcharge_si", pa.int64()),
+        ("surcharge_hi", pa.int64()),
+        ("surcharge_ui", pa.int64()),
         ("surcharge_accrued", pa.int64()),
         ("deadline", pa.date32()),
         ("days_late", pa.int32()),
@@ -66,7 +72,8 @@ KPI_SCHEMA = pa.schema(
 
 
 def balances(book: Book, as_of: date) -> pa.Table:
-    """Rows for every employer-month with something open (contribution or surcharge)."""
+    """Rows for every employer-month with something open (contribution or surcharge), with the open
+    amount of each scheme: the next close starts from them (:mod:`ansinh.ledger.opening`)."""
     open_c = book.open_c.sum(axis=2)
     open_s = book.open_s.sum(axis=2)
     e, m = np.nonzero((open_c != 0) | (open_s != 0))
@@ -100,6 +107,8 @@ def balances(book: Book, as_of: date) -> pa.Table:
             "open_amount": oc,
             "surcharge_posted": book.surcharge_posted[e, m],
             "surcharge_open": open_s[e, m],
+            **{f"open_{name}": book.open_c[e, m, i] for i, name in enumerate(SCHEMES)},
+            **{f"surcharge_{name}": book.open_s[e, m, i] for i, name in enumerate(SCHEMES)},
             "surcharge_accrued": accrued,
             "deadline": pa.array(deadline, pa.date32()),
             "days_late": pa.array(days_late.astype(np.int32)),
