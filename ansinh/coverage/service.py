@@ -43,7 +43,7 @@ PROJECTION_SCHEMA = pa.schema(
         ("last_period", pa.string()),
         ("last_value", pa.float64()),
         ("slope_per_year", pa.float64()),
-        ("target_year", pa.int64()),
+        ("target_year", pa.int16()),
         ("target", pa.float64()),
         ("target_source", pa.string()),
         ("projected", pa.float64()),
