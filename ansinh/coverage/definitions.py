@@ -35,7 +35,8 @@ class Indicator:
 #: count of people past retirement age and the ledger's receivable).
 DENOMINATORS = {
     "labour_force": "Working-age labour force (lực lượng lao động trong độ tuổi), statistics office table",
-    "working_age_population": "Working-age population (dân số trong độ tuổi lao động), statistics office table",
+    "working_age_population": "Working-age population (dân số trong độ tuổi lao "
+    "động), statistics office table",
     "population": "Population (dân số), statistics office table",
     "elderly": "People past retirement age alive on the day (registry; retirement age by Decree 135/2020)",
     "receivable_year": "Amount receivable for the year (ledger; year to date × 12 ÷ months elapsed)",
@@ -49,7 +50,8 @@ INDICATORS: dict[str, Indicator] = {
             "si_participants",
             "SI participants (compulsory + voluntary), share of the labour force",
             "Người tham gia BHXH (bắt buộc + tự nguyện), tỷ lệ so với lực lượng lao động",
-            "Distinct persons with a compulsory (si) or voluntary (vsi) SI spell in force on the month's last day",
+            "Distinct persons with a compulsory (si) or voluntary (vsi) SI spell in force on "
+            "the month's last day",
             "labour_force",
             "registry participations (si, vsi); denominators table",
             headline=True,
@@ -152,7 +154,8 @@ INDICATORS: dict[str, Indicator] = {
             "new_participants",
             "New SI participants",
             "Người tham gia BHXH mới",
-            "Persons in SI (compulsory or voluntary) at the month's end who were not at the previous month's end",
+            "Persons in SI (compulsory or voluntary) at the month's end who were not at the "
+            "previous month's end",
             None,
             "registry participations (si, vsi)",
             kind="count",
@@ -179,5 +182,6 @@ INDICATORS: dict[str, Indicator] = {
 }
 
 HEADLINE = tuple(code for code, i in INDICATORS.items() if i.headline)
-#: Indicators whose source is the benefits domain (``benefit_cases``, ``beneficiaries``, ``benefit_payments``).
+#: Indicators whose source is the benefits domain (``benefit_cases``, ``beneficiaries``,
+#: ``benefit_payments``).
 BENEFITS_INDICATORS = ("one_time", "non_cash")

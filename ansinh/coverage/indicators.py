@@ -331,7 +331,11 @@ class Batch:
         t = raw.select(
             "commune_code", "receivable", "amount", p=period_month(raw.period), pm=period_month(raw.posted)
         )
-        months = self.load("months", pa.table({"m": pa.array(range(self.first, self.last + 1), pa.int64())}), pa.schema([("m", pa.int64())]))
+        months = self.load(
+            "months",
+            pa.table({"m": pa.array(range(self.first, self.last + 1), pa.int64())}),
+            pa.schema([("m", pa.int64())]),
+        )
         lag = get_parameters().integer(
             "contribution_deadline_months_after", Period.from_index(self.last).first_day
         )

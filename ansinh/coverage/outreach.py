@@ -112,13 +112,15 @@ REASONS = {
     "prospect": (
         "Aged {age}, no SI and no employer; {group_en}: would pay {payable} đồng a month after the State "
         "support of {support} (minimum income {income})",
-        "{age} tuổi, chưa tham gia BHXH, không có đơn vị sử dụng lao động; {group_vi}: đóng {payable} đ/tháng "
+        "{age} tuổi, chưa tham gia BHXH, không có đơn vị sử dụng lao động; {group_vi}: "
+        "đóng {payable} đ/tháng "
         "sau khi Nhà nước hỗ trợ {support} đ (thu nhập tối thiểu {income} đ)",
     ),
     "prospect_before": (
         "Aged {age}, contributed {months} months before, no SI now; {group_en}: would pay {payable} đồng a "
         "month after support",
-        "{age} tuổi, đã từng đóng {months} tháng, hiện không tham gia BHXH; {group_vi}: đóng {payable} đ/tháng "
+        "{age} tuổi, đã từng đóng {months} tháng, hiện không tham gia BHXH; {group_vi}: "
+        "đóng {payable} đ/tháng "
         "sau hỗ trợ",
     ),
     "stopped": (
@@ -132,13 +134,16 @@ REASONS = {
     "near_pension_monthly": (
         "{years} years {rest} months contributed; retirement age in {retire} ({left} months): {needed} more "
         "months of voluntary SI reach the {minimum}-year minimum for a pension",
-        "Đã đóng {years} năm {rest} tháng; đến tuổi nghỉ hưu tháng {retire} (còn {left} tháng): đóng tự nguyện "
+        "Đã đóng {years} năm {rest} tháng; đến tuổi nghỉ hưu tháng {retire} (còn {left} "
+        "tháng): đóng tự nguyện "
         "thêm {needed} tháng là đủ {minimum} năm để hưởng lương hưu",
     ),
     "near_pension_lump": (
-        "{years} years {rest} months contributed; retirement age in {retire} ({left} months): {needed} months "
+        "{years} years {rest} months contributed; retirement age in {retire} ({left} "
+        "months): {needed} months "
         "short — can pay the missing months at once at retirement (Decree 159/2025 Art. 7)",
-        "Đã đóng {years} năm {rest} tháng; đến tuổi nghỉ hưu tháng {retire} (còn {left} tháng): thiếu {needed} "
+        "Đã đóng {years} năm {rest} tháng; đến tuổi nghỉ hưu tháng {retire} (còn {left} "
+        "tháng): thiếu {needed} "
         "tháng — có thể đóng một lần cho số tháng còn thiếu (Nghị định 159/2025 Điều 7)",
     ),
     "one_time": (
@@ -190,7 +195,8 @@ def payable_by_group(at: date) -> dict[str, dict[str, int]]:
 def _read(engine: Engine, commune: str) -> tuple[pa.Table, pa.Table, pa.Table]:
     persons = read_query(
         engine,
-        "SELECT p.id, p.full_name, p.gender, p.birth_date, COALESCE(p.death_date, '9999-12-30') AS death_date, "
+        "SELECT p.id, p.full_name, p.gender, p.birth_date, COALESCE(p.death_date, "
+        "'9999-12-30') AS death_date, "
         "COALESCE(p.household_id, 0) AS household_id, COALESCE(h.code, '') AS household_code, "
         "COALESCE(p.phone, '') AS phone, COALESCE(p.ethnicity, '') AS ethnicity, p.commune_code "
         "FROM persons p LEFT JOIN households h ON h.id = p.household_id "
@@ -206,7 +212,8 @@ def _read(engine: Engine, commune: str) -> tuple[pa.Table, pa.Table, pa.Table]:
     )
     poverty = read_query(
         engine,
-        "SELECT hp.household_id AS household_id, hp.year AS year, hp.status AS status FROM household_poverty hp "
+        "SELECT hp.household_id AS household_id, hp.year AS year, hp.status AS status "
+        "FROM household_poverty hp "
         f"JOIN households h ON h.id = hp.household_id WHERE h.commune_code = {_q(commune)}",
         pa.schema([("household_id", pa.int64()), ("year", pa.int64()), ("status", pa.string())]),
     )
@@ -224,7 +231,8 @@ def compute_lists(
             engine,
             "SELECT c.person_id AS person_id, c.decided_on AS decided_on, COALESCE(c.amount, 0) AS amount "
             "FROM benefit_cases c JOIN persons p ON p.id = c.person_id "
-            f"WHERE p.commune_code = {_q(commune)} AND c.kind = 'one_time' AND c.status IN ('approved', 'paid') "
+            f"WHERE p.commune_code = {_q(commune)} AND c.kind = 'one_time' AND c.status IN "
+            "('approved', 'paid') "
             "AND c.decided_on IS NOT NULL",
             pa.schema([("person_id", pa.int64()), ("decided_on", pa.date32()), ("amount", pa.int64())]),
         )

@@ -14,6 +14,7 @@ report for June says what was known in June.
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -158,15 +159,18 @@ class CoverageReport:
                 better = delta < 0 if line.direction == "max" else delta > 0
                 if abs(delta) >= 0.0005 and better:
                     improved.append(
-                        f"{name_of(line.indicator, locale)} ({pct(line.year_ago, locale)} → {pct(line.value, locale)})"
+                        f"{name_of(line.indicator, locale)} ({pct(line.year_ago, locale)} → "
+                        f"{pct(line.value, locale)})"
                     )
             if line.projection.status in ("off_track", "at_risk") and line.target is not None:
                 lagging.append(
                     f"{name_of(line.indicator, locale)}: {pct(line.value, locale)}, "
                     + (
-                        f"mục tiêu {pct(line.target, locale)} năm {line.target_year}, dự báo {pct(line.projection.projected, locale)}"
+                        f"mục tiêu {pct(line.target, locale)} năm {line.target_year}, dự báo "
+                        f"{pct(line.projection.projected, locale)}"
                         if vi
-                        else f"target {pct(line.target, locale)} by {line.target_year}, projected {pct(line.projection.projected, locale)}"
+                        else f"target {pct(line.target, locale)} by {line.target_year}, projected "
+                        f"{pct(line.projection.projected, locale)}"
                     )
                     + (f" ({STATUS[line.projection.status][1 if vi else 0]})")
                 )
@@ -203,10 +207,12 @@ class CoverageReport:
                 and line.projection.status != "on_track"
             ):
                 out.append(
-                    f"Để đạt mục tiêu {name_of(line.indicator, locale)} năm {line.target_year} cần tăng thuần "
+                    f"Để đạt mục tiêu {name_of(line.indicator, locale)} năm {line.target_year} cần "
+                    "tăng thuần "
                     f"{num(line.projection.needed_per_month, locale)} người mỗi tháng."
                     if vi
-                    else f"Reaching the {line.target_year} target for {name_of(line.indicator, locale)} needs a net "
+                    else f"Reaching the {line.target_year} target for {name_of(line.indicator, locale)} "
+                    "needs a net "
                     f"{num(line.projection.needed_per_month, locale)} more people each month."
                 )
         if self.missing:
@@ -219,7 +225,7 @@ def build_report(session: Session, province: str, period: str) -> CoverageReport
     m = Period.parse(period)
     at = m.first_day
     all_targets = targets(province, at)
-    codes = tuple(HEADLINE) + ("arrears", "one_time", "new_participants", "lost_participants", "net_growth")
+    codes = (*HEADLINE, "arrears", "one_time", "new_participants", "lost_participants", "net_growth")
     history = queries.series(session, province, codes, months=600)
     lines = []
     for code in HEADLINE:
@@ -667,7 +673,7 @@ def _chart(pdf: Any, report: CoverageReport, locale: str) -> None:
             (x0 + w * i / max(n - 1, 1), y0 + h - h * (v - bottom) / (top - bottom))
             for i, (_p, v) in enumerate(s)
         ]
-        for (xa, ya), (xb, yb) in zip(coords, coords[1:], strict=False):
+        for (xa, ya), (xb, yb) in itertools.pairwise(coords):
             pdf.line(xa, ya, xb, yb)
         line = next((ln for ln in report.lines if ln.indicator == code), None)
         if line is not None and line.target is not None and bottom <= line.target <= top:

@@ -21,7 +21,7 @@ from ansinh.coverage.models import Denominator, IndicatorValue, Projection
 from ansinh.coverage.outreach import compute_lists
 from ansinh.coverage.service import compute_and_write
 from ansinh.registry.models import Commune, Employer, Household, HouseholdPoverty, Participation, Person
-from tests.unit.test_coverage_province import A, B, HOUSEHOLDS, PARTICIPATIONS, PERSONS, POVERTY
+from tests.unit.test_coverage_province import HOUSEHOLDS, PARTICIPATIONS, PERSONS, POVERTY, A, B
 
 JAN, MAR = 2026 * 12, 2026 * 12 + 2
 GOOD = (
@@ -48,24 +48,53 @@ def seed_province(engine: Engine) -> None:
         for hid, year, status in POVERTY:
             s.add(HouseholdPoverty(household_id=hid, year=year, status=status))
         for emp_id, commune in ((1, A), (2, B)):
-            s.add(Employer(id=emp_id, tax_code=f"300000000{emp_id}", name=f"Công ty {emp_id}",
-                           name_key=name_key(f"Cong ty {emp_id}"), kind="enterprise", commune_code=commune,
-                           sector="C"))
+            s.add(
+                Employer(
+                    id=emp_id,
+                    tax_code=f"300000000{emp_id}",
+                    name=f"Công ty {emp_id}",
+                    name_key=name_key(f"Cong ty {emp_id}"),
+                    kind="enterprise",
+                    commune_code=commune,
+                    sector="C",
+                )
+            )
         for pid, commune, gender, birth, death, hid, full_name, ethnicity in PERSONS:
-            s.add(Person(id=pid, full_name=full_name, name_key=name_key(full_name), birth_date=birth, gender=gender,
-                         commune_code=commune, household_id=hid, death_date=death, ethnicity=ethnicity,
-                         phone="09" + str(pid).zfill(8)))
+            s.add(
+                Person(
+                    id=pid,
+                    full_name=full_name,
+                    name_key=name_key(full_name),
+                    birth_date=birth,
+                    gender=gender,
+                    commune_code=commune,
+                    household_id=hid,
+                    death_date=death,
+                    ethnicity=ethnicity,
+                    phone="09" + str(pid).zfill(8),
+                )
+            )
         s.flush()
         for person, scheme, start, end, group, employer in PARTICIPATIONS:
-            s.add(Participation(person_id=person, scheme=scheme, valid_from=start, valid_to=end, hi_group=group,
-                                employer_id=employer if scheme in ("si", "ui", "hi") else None,
-                                hi_benefit_level=4 if scheme == "hi" else None))
+            s.add(
+                Participation(
+                    person_id=person,
+                    scheme=scheme,
+                    valid_from=start,
+                    valid_to=end,
+                    hi_group=group,
+                    employer_id=employer if scheme in ("si", "ui", "hi") else None,
+                    hi_benefit_level=4 if scheme == "hi" else None,
+                )
+            )
 
 
 def _figures(engine: Engine) -> dict[tuple[str, str, str], tuple[int, int | None]]:
     with unit_of_work(engine) as s:
-        return {(v.area_code, v.period, v.indicator): (v.numerator, v.denominator)
-                for v in s.scalars(select(IndicatorValue))}
+        return {
+            (v.area_code, v.period, v.indicator): (v.numerator, v.denominator)
+            for v in s.scalars(select(IndicatorValue))
+        }
 
 
 def test_denominators_import(engine: Engine, tmp_path: Path) -> None:
@@ -75,7 +104,9 @@ def test_denominators_import(engine: Engine, tmp_path: Path) -> None:
     report = import_denominators(engine, bad, actor="test", errors_path=tmp_path / "bad.errors.csv")
     assert not report.written
     assert [(e.row, e.column) for e in report.errors] == [
-        (2, "Lực lượng lao động trong độ tuổi"), (3, "Mã địa bàn"), (4, "Năm")
+        (2, "Lực lượng lao động trong độ tuổi"),
+        (3, "Mã địa bàn"),
+        (4, "Năm"),
     ]
     assert (tmp_path / "bad.errors.csv").exists()
     with unit_of_work(engine) as s:
@@ -87,7 +118,10 @@ def test_denominators_import(engine: Engine, tmp_path: Path) -> None:
     again = import_denominators(engine, good, actor="test")
     assert again.already_imported_at is not None and not again.written
     with unit_of_work(engine) as s:
-        rows = {(d.area_code, d.year): (d.population, d.labour_force, d.source) for d in s.scalars(select(Denominator))}
+        rows = {
+            (d.area_code, d.year): (d.population, d.labour_force, d.source)
+            for d in s.scalars(select(Denominator))
+        }
     assert rows == {(A, 2026): (7, 5, "Cục Thống kê (thử)"), (B, 2026): (6, 4, "Cục Thống kê (thử)")}
 
 
@@ -111,7 +145,9 @@ def test_snapshot_from_the_database(engine: Engine, tmp_path: Path) -> None:
     compute_and_write(engine, "42", JAN, MAR)
     assert _figures(engine) == figures
     with unit_of_work(engine) as s:
-        statuses = {p.indicator: p.status for p in s.scalars(select(Projection).where(Projection.area_code == "42"))}
+        statuses = {
+            p.indicator: p.status for p in s.scalars(select(Projection).where(Projection.area_code == "42"))
+        }
     assert statuses["si_participants"] == "no_data"  # three months are too few for a trend
 
 
@@ -122,16 +158,49 @@ def test_benefit_tables_feed_one_time_and_non_cash(engine: Engine, tmp_path: Pat
     import_denominators(engine, path, actor="test")
     now = datetime.now(UTC)
     with unit_of_work(engine) as s:
-        s.add(BenefitCase(reference="BC-1", person_id=9, kind="one_time", status="paid", received_on=date(2026, 1, 20),
-                          due_on=date(2026, 2, 10), decided_on=date(2026, 2, 10), amount=30_000_000,
-                          created_by="t", created_at=now, updated_at=now))
-        run = PayrollRun(key="R1", period="2026-03", kind="monthly", status="closed", payments=2, total_amount=2,
-                         noncash_payments=1, exceptions=0, created_by="t", created_at=now)
+        s.add(
+            BenefitCase(
+                reference="BC-1",
+                person_id=9,
+                kind="one_time",
+                status="paid",
+                received_on=date(2026, 1, 20),
+                due_on=date(2026, 2, 10),
+                decided_on=date(2026, 2, 10),
+                amount=30_000_000,
+                created_by="t",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        run = PayrollRun(
+            key="R1",
+            period="2026-03",
+            kind="monthly",
+            status="closed",
+            payments=2,
+            total_amount=2,
+            noncash_payments=1,
+            exceptions=0,
+            created_by="t",
+            created_at=now,
+        )
         s.add(run)
         s.flush()
         for i, channel in enumerate(("bank", "cash")):
-            s.add(BenefitPayment(key=f"K{i}", reference=f"P{i}", run_id=run.id, person_id=5, period="2026-03",
-                                 amount=1, channel=channel, status="paid", created_at=now))
+            s.add(
+                BenefitPayment(
+                    key=f"K{i}",
+                    reference=f"P{i}",
+                    run_id=run.id,
+                    person_id=5,
+                    period="2026-03",
+                    amount=1,
+                    channel=channel,
+                    status="paid",
+                    created_at=now,
+                )
+            )
     compute_and_write(engine, "42", JAN, MAR)
     figures = _figures(engine)
     assert figures[(B, "2026-02", "one_time")] == (1, None)
@@ -150,7 +219,9 @@ def test_outreach_lists_from_the_database(engine: Engine) -> None:
     assert lists["one_time_takers"].rows == [] and lists["one_time_takers"].no_data is None
 
 
-def test_cli_report_writes_xlsx_and_pdf(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_report_writes_xlsx_and_pdf(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ansinh.cli.main import app
 
     seed_province(engine)
@@ -162,7 +233,9 @@ def test_cli_report_writes_xlsx_and_pdf(engine: Engine, tmp_path: Path, monkeypa
     assert out.exit_code == 0, out.output
     out = runner.invoke(app, ["coverage", "compute", "--to", "2026-03", "--months", "3", "--db", url])
     assert out.exit_code == 0, out.output
-    out = runner.invoke(app, ["report", "coverage", "--period", "2026-03", "-o", str(tmp_path / "bc"), "--db", url])
+    out = runner.invoke(
+        app, ["report", "coverage", "--period", "2026-03", "-o", str(tmp_path / "bc"), "--db", url]
+    )
     assert out.exit_code == 0, out.output
     pdf, xlsx = (tmp_path / "bc.pdf").read_bytes(), (tmp_path / "bc.xlsx")
     assert pdf.startswith(b"%PDF") and xlsx.read_bytes().startswith(b"PK")
@@ -171,7 +244,9 @@ def test_cli_report_writes_xlsx_and_pdf(engine: Engine, tmp_path: Path, monkeypa
     wb = load_workbook(xlsx)
     assert wb.sheetnames[:2] == ["Tom tat", "Chi tieu"]
     values = {row[0].value: row[1].value for row in wb["Chi tieu"].iter_rows(min_row=2) if row[0].value}
-    assert values["Người tham gia BHXH (bắt buộc + tự nguyện), tỷ lệ so với lực lượng lao động"] == pytest.approx(5 / 9)
+    assert values[
+        "Người tham gia BHXH (bắt buộc + tự nguyện), tỷ lệ so với lực lượng lao động"
+    ] == pytest.approx(5 / 9)
     ranking = [(r[1].value, r[3].value) for r in wb["Xep hang xa"].iter_rows(min_row=2)]
     assert ranking == [(A, pytest.approx(0.6)), (B, pytest.approx(0.5))]
     assert "Xã dẫn đầu" in out.output

@@ -57,7 +57,11 @@ def test_pension_share_of_people_past_retirement_age(figures: dict) -> None:  # 
 
 def test_new_lost_and_net_growth(figures: dict) -> None:  # type: ignore[type-arg]
     assert [figures[("42", p, "new_participants")][0] for p in ("2026-01", "2026-02", "2026-03")] == [0, 1, 0]
-    assert [figures[("42", p, "lost_participants")][0] for p in ("2026-01", "2026-02", "2026-03")] == [2, 0, 0]
+    assert [figures[("42", p, "lost_participants")][0] for p in ("2026-01", "2026-02", "2026-03")] == [
+        2,
+        0,
+        0,
+    ]
     assert [figures[("42", p, "net_growth")][0] for p in ("2026-01", "2026-02", "2026-03")] == [-2, 1, 0]
     assert figures[(B, "2026-01", "lost_participants")][0] == 1
 
@@ -88,14 +92,23 @@ def test_benefit_tables_when_present() -> None:
         {"person_id": [6], "kind": ["survivor"], "start_period": ["2026-03"], "end_period": [""]}
     )
     facts = ind.Facts(
-        "42", [A, B], persons_table(), participations_table(), denominators_table(),
-        beneficiaries=beneficiaries, benefit_cases=cases, benefit_payments=payments,
+        "42",
+        [A, B],
+        persons_table(),
+        participations_table(),
+        denominators_table(),
+        beneficiaries=beneficiaries,
+        benefit_cases=cases,
+        benefit_payments=payments,
     )
     out = {(r["area_code"], r["period"], r["indicator"]): r for r in ind.compute(facts, JAN, MAR).to_pylist()}
     assert out[("42", "2026-01", "one_time")]["numerator"] == 1
     assert out[(B, "2026-02", "one_time")]["numerator"] == 1
     assert out[("42", "2026-03", "one_time")]["numerator"] == 0
-    assert (out[("42", "2026-01", "non_cash")]["numerator"], out[("42", "2026-01", "non_cash")]["denominator"]) == (2, 2)
+    assert (
+        out[("42", "2026-01", "non_cash")]["numerator"],
+        out[("42", "2026-01", "non_cash")]["denominator"],
+    ) == (2, 2)
     assert out[("42", "2026-02", "non_cash")]["value"] == 0.0
     assert out[("42", "2026-03", "non_cash")]["value"] is None  # no payment paid: no share, not 0 or 100%
     assert out[("42", "2026-03", "pension")]["numerator"] == 2  # p6's survivor benefit from March
@@ -136,5 +149,7 @@ def test_targets_national_and_provincial() -> None:
     assert governing(targets("24", date(2026, 6, 1)), "si_working_age", 2026) is None  # Hà Tĩnh's own goal
     bac_ninh = [t for t in targets("24", date(2026, 6, 1)) if not t.national]
     assert {(t.indicator, t.year, float(t.value)) for t in bac_ninh} == {
-        ("si_participants", 2020, 0.55), ("ui", 2020, 0.40), ("hi", 2020, 0.80)
+        ("si_participants", 2020, 0.55),
+        ("ui", 2020, 0.40),
+        ("hi", 2020, 0.80),
     }

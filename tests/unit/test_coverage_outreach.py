@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 
 from ansinh.coverage.outreach import build_lists, payable_by_group, reason_text
-from tests.unit.test_coverage_province import B, HOUSEHOLDS, ONE_TIME, PARTICIPATIONS, PERSONS, POVERTY
+from tests.unit.test_coverage_province import HOUSEHOLDS, ONE_TIME, PARTICIPATIONS, PERSONS, POVERTY, B
 
 AS_OF = date(2026, 3, 31)
 
@@ -50,11 +50,20 @@ def _tables(commune: str) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
             "hi_group": [p[4] or "" for p in parts],
         }
     )
-    poverty = pa.table({"household_id": [p[0] for p in POVERTY], "year": [p[1] for p in POVERTY],
-                        "status": [p[2] for p in POVERTY]})
-    cases = pa.table({"person_id": [c[0] for c in ONE_TIME],
-                      "decided_on": pa.array([c[1] for c in ONE_TIME], pa.date32()),
-                      "amount": [c[2] for c in ONE_TIME]})
+    poverty = pa.table(
+        {
+            "household_id": [p[0] for p in POVERTY],
+            "year": [p[1] for p in POVERTY],
+            "status": [p[2] for p in POVERTY],
+        }
+    )
+    cases = pa.table(
+        {
+            "person_id": [c[0] for c in ONE_TIME],
+            "decided_on": pa.array([c[1] for c in ONE_TIME], pa.date32()),
+            "amount": [c[2] for c in ONE_TIME],
+        }
+    )
     return persons, participations, poverty, cases
 
 
@@ -74,7 +83,9 @@ def test_voluntary_prospects_ranked_with_reasons(lists) -> None:  # type: ignore
     rows = lists["voluntary_prospects"].rows
     assert [p.person_id for p in rows] == [10, 9]  # more months contributed first
     p10, p9 = rows
-    assert p10.figures["months"] == 144 and p10.figures["group"] == "poor" and p10.figures["payable"] == 165_000
+    assert (
+        p10.figures["months"] == 144 and p10.figures["group"] == "poor" and p10.figures["payable"] == 165_000
+    )
     assert reason_text(p10, "vi") == (
         "59 tuổi, đã từng đóng 144 tháng, hiện không tham gia BHXH; hộ nghèo: đóng 165.000 đ/tháng sau hỗ trợ"
     )

@@ -33,8 +33,15 @@ PERSONS = [
     (11, B, "female", D(1940, 1, 1), D(2026, 2, 20), 6, "Hồ Thị Mười Một", "01"),
     (12, B, "male", D(2000, 12, 12), None, 7, "Ngô Văn Mười Hai", "01"),
 ]
-HOUSEHOLDS = {1: ("HH-A1", A), 2: ("HH-A2", A), 3: ("HH-A3", A), 4: ("HH-B4", B), 5: ("HH-B5", B),
-              6: ("HH-B6", B), 7: ("HH-B7", B)}
+HOUSEHOLDS = {
+    1: ("HH-A1", A),
+    2: ("HH-A2", A),
+    3: ("HH-A3", A),
+    4: ("HH-B4", B),
+    5: ("HH-B5", B),
+    6: ("HH-B6", B),
+    7: ("HH-B7", B),
+}
 POVERTY = [(4, 2026, "poor")]
 
 PARTICIPATIONS = [
