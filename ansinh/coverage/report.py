@@ -298,8 +298,8 @@ def report_xlsx(report: CoverageReport, locale: str = "vi") -> bytes:
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([f"{report.province_name} — {t('period', locale)}: {report.period}"])
     ws.append([])
-    for line in report.summary(locale):
-        ws.append([line])
+    for sentence in report.summary(locale):
+        ws.append([sentence])
     ws.column_dimensions["A"].width = 160
 
     ws = wb.create_sheet("Chi tieu" if locale == "vi" else "Indicators")
@@ -421,11 +421,11 @@ def report_xlsx(report: CoverageReport, locale: str = "vi") -> bytes:
     )
     periods = sorted({p for c in report.monthly for (p, *_rest) in report.monthly[c]})
     index = {c: {p: (n, d, v) for p, n, d, v in report.monthly.get(c, [])} for c in report.monthly}
-    for p in periods:
-        row: list[Any] = [p]
-        row += [index[c].get(p, (None, None, None))[2] for c in codes]
+    for month in periods:
+        row: list[Any] = [month]
+        row += [index[c].get(month, (None, None, None))[2] for c in codes]
         row += [
-            index.get(c, {}).get(p, (None, None, None))[0]
+            index.get(c, {}).get(month, (None, None, None))[0]
             for c in ("arrears", "one_time", "new_participants", "lost_participants", "net_growth")
         ]
         ws.append(row)
@@ -470,8 +470,8 @@ def report_pdf(report: CoverageReport, locale: str = "vi") -> bytes:
     pdf.ln(2)
     _heading(pdf, "I. " + t("summary", locale))
     pdf.set_font("DejaVu", "", 9.5)
-    for line in report.summary(locale):
-        pdf.multi_cell(0, 5, "• " + line, new_x="LMARGIN", new_y="NEXT")
+    for sentence in report.summary(locale):
+        pdf.multi_cell(0, 5, "• " + sentence, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(0.5)
     _heading(pdf, "II. " + t("targets", locale))
     widths = (60, 16, 28, 46, 40)
@@ -589,9 +589,9 @@ def report_pdf(report: CoverageReport, locale: str = "vi") -> bytes:
             ],
             bold=True,
         )
-        for p in sorted(debt)[-6:]:
-            n, _d, v = debt[p]
-            _row(pdf, widths4, [p, num(n, locale), pct(v, locale, 2)])
+        for month in sorted(debt)[-6:]:
+            n, _d, v = debt[month]
+            _row(pdf, widths4, [month, num(n, locale), pct(v, locale, 2)])
     else:
         pdf.multi_cell(0, 5, "—")
     _heading(pdf, "VI. " + t("one_time", locale) + " / " + t("non_cash", locale))
@@ -602,8 +602,8 @@ def report_pdf(report: CoverageReport, locale: str = "vi") -> bytes:
         pdf.multi_cell(0, 5, t("no_data", locale))
     else:
         _row(pdf, widths4, [t("month", locale), t("one_time", locale), t("non_cash", locale)], bold=True)
-        for p, n, _d, _v in one[-6:]:
-            _row(pdf, widths4, [p, num(n, locale), pct(cash.get(p), locale, 1)])
+        for month, n, _d, _v in one[-6:]:
+            _row(pdf, widths4, [month, num(n, locale), pct(cash.get(month), locale, 1)])
     out = pdf.output()
     return bytes(out)
 
