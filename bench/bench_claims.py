@@ -4,11 +4,15 @@
 
 1. Builds (once) the province with one month of synthetic claims and reference data, and writes that
    month as GIAMDINHHS files (one per facility and day, new MA_LK keys) under ``var/bench-claims-xml``.
-2. Ingest: each run copies the database file (checkpointed) and receives every file (``IntakeSession``).
+2. Ingest: each run copies the database file (checkpointed) and receives every file
+   (``IntakeSession.ingest_files``: parsing in one worker process per core, ``--workers``).
 3. Review of the month: ``run_review(period)`` on the last ingested copy (reads, rules, writes).
-4. Review of a year: generate 12 months in memory and run the same rules on DuckDB, in a child process
-   whose peak RSS is reported (the database read is not included in this figure).
-Medians of ``--runs`` runs; goals: ingest ≤ 120 s, month review ≤ 15 s, year review ≤ 180 s and ≤ 8 GB.
+4. Review of a year: a child process generates 12 months once and writes them as Parquet by month under
+   ``var/bench-claims-year-<people>-<seed>``; each run is then a fresh process that prepares the months
+   one at a time into a snapshot and reviews it with DuckDB out of core (``--memory-limit``); its peak
+   RSS is the review's alone (generation is not in it; the database read is replaced by Parquet).
+Medians of ``--runs`` runs, with the load average (the machine is shared); goals: ingest ≤ 120 s, month
+review ≤ 15 s, year review ≤ 180 s and ≤ 8 GB.
 """
 
 from __future__ import annotations
@@ -23,31 +27,63 @@ import sys
 import time
 from pathlib import Path
 
-YEAR_SCRIPT = """
-import os, resource, sys, time
+YEAR_GENERATE = """
+import os, sys, time
 os.environ["ANSINH_SYNTH_CLAIMS_MONTHS"] = "12"
-from datetime import date
-import pyarrow as pa, pyarrow.compute as pc
+from pathlib import Path
+import pyarrow as pa, pyarrow.compute as pc, pyarrow.parquet as pq
 from ansinh.synth.context import SynthConfig
 from ansinh.synth.province import generate
-from ansinh.claims.review import review_tables
+out = Path(sys.argv[3])
+started = time.perf_counter()
 ctx = generate(SynthConfig(people=int(sys.argv[1]), seed=int(sys.argv[2])), parts=["claims"])
 t = ctx.tables
 hi = t["participations"].filter(pc.equal(t["participations"]["scheme"], "hi"))
-raw = {"episodes": t["claim_episodes"], "lines": t["claim_lines"],
-       "cards": pa.table({"card": hi["hi_card_number"], "person_id": hi["person_id"],
-                          "valid_from": hi["valid_from"], "valid_to": hi["valid_to"]}),
-       "persons": t["persons"].select(["id", "birth_date", "gender", "death_date"]),
-       "facilities": t["claim_facilities"].select(["code", "level"]),
-       "services": t["claim_service_prices"], "items": t["claim_item_prices"],
-       "licences": t["claim_licences"],
-       "icd": t["claim_icd"], "practitioners": t["claim_practitioners"].select(["code", "facility_code"])}
-del ctx
+static = {"cards": pa.table({"card": hi["hi_card_number"], "person_id": hi["person_id"],
+                             "valid_from": hi["valid_from"], "valid_to": hi["valid_to"]}),
+          "persons": t["persons"].select(["id", "birth_date", "gender", "death_date"]),
+          "facilities": t["claim_facilities"].select(["code", "level"]),
+          "services": t["claim_service_prices"], "items": t["claim_item_prices"],
+          "licences": t["claim_licences"], "icd": t["claim_icd"],
+          "practitioners": t["claim_practitioners"].select(["code", "facility_code"])}
+(out / "months").mkdir(parents=True, exist_ok=True)
+for name, table in static.items():
+    pq.write_table(table, out / f"{name}.parquet")
+episodes, lines = t["claim_episodes"], t["claim_lines"]
+del ctx, t
+year = pc.cast(episodes["settle_year"], pa.int32())
+ym = pc.add(pc.multiply(year, 100), pc.cast(episodes["settle_month"], pa.int32()))
+for i, period in enumerate(sorted(set(ym.to_pylist()))):
+    month = episodes.filter(pc.equal(ym, period))
+    pq.write_table(month, out / "months" / f"{period}-episodes.parquet")
+    pq.write_table(lines.filter(pc.is_in(lines["episode_id"], value_set=month["id"])),
+                   out / "months" / f"{period}-lines.parquet")
+print(f"{episodes.num_rows} {lines.num_rows} {time.perf_counter() - started:.0f}")
+"""
+
+YEAR_REVIEW = """
+import resource, shutil, sys, time
+from datetime import date
+from pathlib import Path
+import pyarrow.parquet as pq
+from ansinh.claims.review import review_snapshot, write_snapshot
+raw, snap = Path(sys.argv[1]), Path(sys.argv[2])
+shutil.rmtree(snap, ignore_errors=True)
 started = time.perf_counter()
-result = review_tables(raw, date(2026, 11, 1))
+static = {p.stem: pq.read_table(p) for p in sorted(raw.glob("*.parquet"))}
+periods = sorted({p.name.split("-")[0] for p in (raw / "months").glob("*.parquet")})
+def months():
+    for period in periods:
+        yield {name: pq.read_table(raw / "months" / f"{period}-{name}.parquet")
+               for name in ("episodes", "lines")}
+on = date(2026, 11, 1)
+write_snapshot(snap, static, months(), on)
+prepared = time.perf_counter() - started
+result = review_snapshot(snap, on, memory_limit=sys.argv[3])
 took = time.perf_counter() - started
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-print(f"{t['claim_episodes'].num_rows} {t['claim_lines'].num_rows} {took:.2f} {rss:.2f} {result.counts}")
+n = result.outcomes.num_rows
+print(f"{n} {result.findings.num_rows} {prepared:.2f} {took:.2f} {rss:.2f} {result.counts}")
 """
 
 
@@ -99,24 +135,37 @@ def prepare(url: str, people: int, seed: int, xml_dir: Path) -> tuple[int, int]:
     return 2026, 10  # the synthetic province's last month (SynthConfig.until)
 
 
-def ingest_run(url: str, xml_dir: Path, copy: Path) -> float:
-    from ansinh.claims.intake import IntakeSession, claim_files, ingest_file, load_known
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and its finished children (workers, ADBC writers)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def ingest_run(url: str, xml_dir: Path, copy: Path, workers: int | None) -> float:
+    from ansinh.claims.intake import IntakeSession, claim_files, load_known
     from ansinh.core.db import make_engine
 
     for suffix in ("", "-wal", "-shm"):
         Path(str(copy) + suffix).unlink(missing_ok=True)
     shutil.copy(_path(url), copy)
     engine = make_engine(f"sqlite:///{copy}")
+    load = os.getloadavg()[0]
+    cpu = _cpu()
     started = time.perf_counter()
     session = IntakeSession(engine, load_known(engine), "bench")
-    accepted = rejected = 0
-    for path in claim_files(xml_dir):
-        receipt = ingest_file(session, path)
+    accepted = rejected = files = 0
+    for receipt in session.ingest_files(claim_files(xml_dir), workers=workers):
         accepted += receipt.accepted
         rejected += receipt.rejected
+        files += 1
     session.close()
     took = time.perf_counter() - started
-    print(f"  ingest: {accepted:,} accepted, {rejected:,} rejected in {took:.1f} s")
+    print(
+        f"  ingest: {files:,} files, {accepted:,} accepted, {rejected:,} rejected in {took:.1f} s "
+        f"(CPU {_cpu() - cpu:.0f} s in all processes); load average before {load:.2f}, "
+        f"after {os.getloadavg()[0]:.2f}"
+    )
     engine.dispose()
     return took
 
@@ -129,14 +178,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-year", action="store_true")
     parser.add_argument("--year-only", action="store_true")
+    parser.add_argument("--workers", type=int, default=None, help="intake worker processes (default: cores)")
+    parser.add_argument("--memory-limit", default="5GB", help="DuckDB's memory limit for the year review")
     args = parser.parse_args()
     if args.year_only:
-        year_review(args.people, args.seed)
+        year_review(args.people, args.seed, args.runs, args.memory_limit)
         return
     xml_dir = Path("var/bench-claims-xml")
     period = prepare(args.db, args.people, args.seed, xml_dir)
     copy = _path(args.db).with_name("bench-claims-run.db")
-    runs = [ingest_run(args.db, xml_dir, copy) for _ in range(args.runs)]
+    runs = [ingest_run(args.db, xml_dir, copy, args.workers) for _ in range(args.runs)]
     print(f"ingest one month: median {statistics.median(runs):.1f} s [{', '.join(f'{r:.1f}' for r in runs)}]")
     from ansinh.claims.review import run_review
     from ansinh.core.db import make_engine
@@ -144,30 +195,57 @@ def main() -> None:
     engine = make_engine(f"sqlite:///{copy}")
     review_runs = []
     for _ in range(args.runs):
+        load = os.getloadavg()[0]
         started = time.perf_counter()
         result = run_review(engine, period)
         review_runs.append(time.perf_counter() - started)
-        print(f"  review: {result.outcomes.num_rows:,} episodes, {result.counts} in {review_runs[-1]:.1f} s")
+        print(
+            f"  review: {result.outcomes.num_rows:,} episodes, {result.counts} in {review_runs[-1]:.1f} s; "
+            f"load average before {load:.2f}"
+        )
     print(
         f"review one month: median {statistics.median(review_runs):.1f} s "
         f"[{', '.join(f'{r:.1f}' for r in review_runs)}]; peak RSS of this process "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024:.2f} GB"
     )
     if not args.skip_year:
-        year_review(args.people, args.seed)
+        year_review(args.people, args.seed, args.runs, args.memory_limit)
 
 
-def year_review(people: int, seed: int) -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", YEAR_SCRIPT, str(people), str(seed)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    episodes, lines, took, rss, counts = out.stdout.strip().splitlines()[-1].split(" ", 4)
+def year_review(people: int, seed: int, runs: int, memory_limit: str) -> None:
+    """Generate the year once (its own process, Parquet under var/), then review it ``runs`` times, each
+    in a fresh process whose peak RSS is the review's alone (reading, preparing by month, DuckDB)."""
+    raw = Path(f"var/bench-claims-year-{people}-{seed}")
+    if not (raw / "months").exists():
+        out = subprocess.run(
+            [sys.executable, "-c", YEAR_GENERATE, str(people), str(seed), str(raw)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        episodes, lines, took = out.stdout.strip().splitlines()[-1].split(" ")
+        print(f"generated a year: {int(episodes):,} episodes, {int(lines):,} lines in {took} s")
+    times, peaks = [], []
+    for _ in range(runs):
+        load = os.getloadavg()
+        out = subprocess.run(
+            [sys.executable, "-c", YEAR_REVIEW, str(raw), "var/bench-claims-year-snapshot", memory_limit],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        episodes, findings, prepared, took, rss, counts = out.stdout.strip().splitlines()[-1].split(" ", 5)
+        times.append(float(took))
+        peaks.append(float(rss))
+        print(
+            f"  review one year: {int(episodes):,} episodes, {int(findings):,} findings "
+            f"in {float(took):.1f} s "
+            f"(snapshot by month {float(prepared):.1f} s); peak RSS {float(rss):.2f} GB; load before "
+            f"{load[0]:.2f}; {counts}"
+        )
     print(
-        f"review one year (in memory, DuckDB): {int(episodes):,} episodes, {int(lines):,} lines in "
-        f"{float(took):.1f} s; peak RSS {float(rss):.2f} GB (generation included); {counts}"
+        f"review one year: median {statistics.median(times):.1f} s [{', '.join(f'{t:.1f}' for t in times)}]; "
+        f"peak RSS median {statistics.median(peaks):.2f} GB [{', '.join(f'{p:.2f}' for p in peaks)}]"
     )
 
 

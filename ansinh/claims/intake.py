@@ -6,6 +6,13 @@ episode is rejected and the rest of the file goes on; a file that breaks off (tr
 keeps the complete episodes before the break and says where it broke, so that sending the whole file
 again adds exactly the missing ones. Batches of episodes are written with one ``bulk_write`` each.
 
+Parsing and checking (base64, the inner tables, the arithmetic) is the costly part and needs nothing
+but the reference codes, so :meth:`IntakeSession.ingest_files` parses the files of a directory in a
+pool of worker processes (one per core) that hand back Arrow tables; this process keeps what must be
+sequential — versions and duplicates, ids, receipts and the writes — in file order, so the outcome is
+the same as one file after the other. A file above :data:`POOL_MAX_BYTES` is streamed in this process
+(a worker would hold all of its episodes), as is every file received through the API.
+
 >>> receipt = ingest_path(engine, Path("42001-2026-10.xml"), actor="cli")   # doctest: +SKIP
 >>> receipt.accepted, receipt.duplicates, receipt.rejected
 (1200, 0, 3)
@@ -14,17 +21,23 @@ again adds exactly the missing ones. Batches of episodes are written with one ``
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
+import numpy as np
 import pyarrow as pa
-from sqlalchemy import select
+import pyarrow.compute as pc
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
-from ansinh.claims.episode import Known, Parsed, Reject, build
+from ansinh.claims.episode import LINE_FIELDS, Known, Reject, build
 from ansinh.claims.models import ClaimFile
 from ansinh.claims.xmlparse import FileRejected, InnerRejected, RawEpisode, read_envelope
 from ansinh.core.arrow_io import bulk_write, read_query
@@ -33,7 +46,9 @@ from ansinh.core.db import unit_of_work
 from ansinh.law.parameters import get_parameters
 
 MAX_FILE_BYTES = 4 << 30
-BATCH_EPISODES = 20_000
+BATCH_EPISODES = 100_000
+#: Files up to this size are parsed in the worker pool, larger ones streamed in process.
+POOL_MAX_BYTES = 64 << 20
 
 EPISODE_SCHEMA = pa.schema(
     [
@@ -87,6 +102,13 @@ LINE_SCHEMA = pa.schema(
     ]
 )
 
+#: An episode as parsed (the columns of EPISODE_SCHEMA that come from the file).
+PARSED_SCHEMA = pa.schema(
+    [f for f in EPISODE_SCHEMA if f.name not in ("id", "file_id", "version", "superseded")]
+)
+#: A line as parsed: LINE_SCHEMA's columns from the file and ``ep``, its episode's row in the batch.
+PARSED_LINE_SCHEMA = pa.schema([LINE_SCHEMA.field(name) for name in LINE_FIELDS] + [("ep", pa.int32())])
+
 ATTACHMENT_SCHEMA = pa.schema(
     [("id", pa.int64()), ("episode_id", pa.int64()), ("table_type", pa.string()), ("content", pa.string())]
 )
@@ -139,14 +161,15 @@ def load_known(engine: Engine, *, check_cards: bool = True) -> Known:
     """The facility, service, item and ICD codes in the reference data, and the registry's HI cards."""
 
     def codes(sql: str) -> frozenset[str]:
-        column = read_query(engine, sql).column(0)
-        return frozenset(v for v in column.to_pylist() if v)
+        with engine.connect() as conn:  # small lists: no worker process to start
+            return frozenset(v for (v,) in conn.execute(text(sql)) if v)
 
-    cards = (
-        codes("SELECT DISTINCT hi_card_number FROM participations WHERE scheme = 'hi'")
-        if check_cards
-        else None
-    )
+    cards = None
+    if check_cards:
+        column = read_query(
+            engine, "SELECT DISTINCT hi_card_number FROM participations WHERE scheme = 'hi'"
+        ).column(0)
+        cards = frozenset(v for v in column.to_pylist() if v)
     return Known(
         facilities=codes("SELECT DISTINCT code FROM claim_facilities"),
         services=codes("SELECT DISTINCT service_code FROM claim_service_prices"),
@@ -158,8 +181,137 @@ def load_known(engine: Engine, *, check_cards: bool = True) -> Known:
 
 
 def _next_id(engine: Engine, table: str) -> int:
-    value = read_query(engine, f"SELECT COALESCE(MAX(id), 0) AS m FROM {table}").column(0)[0].as_py()
-    return int(value) + 1
+    with engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one()) + 1
+
+
+@dataclass
+class ParsedBatch:
+    """Some episodes of one file, parsed and checked: what happened to each ``HOSO`` in order
+    (``events``: position, row in ``episodes`` or -1, rejection code, detail), the valid ones as Arrow,
+    their lines (``ep``: the row of their episode) and their other tables."""
+
+    events: list[tuple[int, int, str, str]]
+    episodes: pa.Table
+    lines: pa.Table
+    attachments: list[tuple[int, str, str]]
+
+
+@dataclass
+class ParsedFile:
+    """One file parsed in a worker: the facility it was read for, its batches, and the file-level error
+    (after which nothing more was read)."""
+
+    sha256: str
+    size: int
+    facility: str | None = None
+    batches: list[ParsedBatch] = field(default_factory=list)
+    error: tuple[str, str] | None = None
+
+
+def parse_batch(raws: list[RawEpisode], facility: str, known: Known) -> ParsedBatch:
+    """Decode, parse and check some episodes (no database: runs in a worker process)."""
+    events: list[tuple[int, int, str, str]] = []
+    rows: list[dict[str, Any]] = []
+    lines: list[tuple[Any, ...]] = []
+    line_ep: list[int] = []
+    attachments: list[tuple[int, str, str]] = []
+    for raw in raws:
+        if raw.problem:
+            events.append((raw.position, -1, *raw.problem))
+            continue
+        try:
+            parsed = build(raw.tables, facility, known)
+        except (Reject, InnerRejected) as exc:
+            detail = exc.detail if isinstance(exc, Reject) else exc.message
+            events.append((raw.position, -1, exc.code, detail))
+            continue
+        k = len(rows)
+        rows.append(parsed.row)
+        events.append((raw.position, k, "", ""))
+        lines.extend(parsed.lines)
+        line_ep.extend([k] * len(parsed.lines))
+        attachments.extend((k, kind, content) for kind, content in parsed.attachments)
+    columns = list(zip(*lines, strict=True)) if lines else [() for _ in LINE_FIELDS]
+    arrays = [pa.array(col, PARSED_LINE_SCHEMA.field(i).type) for i, col in enumerate(columns)] + [
+        pa.array(line_ep, pa.int32())
+    ]
+    return ParsedBatch(
+        events=events,
+        episodes=pa.Table.from_pylist(rows, schema=PARSED_SCHEMA),
+        lines=pa.Table.from_arrays(arrays, schema=PARSED_LINE_SCHEMA),
+        attachments=attachments,
+    )
+
+
+def _check_facility(facility: str | None, known: Known) -> str:
+    if not facility:
+        raise FileRejected("F03", "the envelope has no THONGTINDONVI/MACSKCB before the first HOSO")
+    if facility not in known.facilities:
+        raise FileRejected("F06", f"facility {facility} is not in the reference list")
+    return facility
+
+
+class _HashingReader:
+    """A binary stream that hashes what is read from it."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.digest = hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.stream.read(n)
+        self.digest.update(data)
+        return data
+
+    def finish(self) -> str:
+        while self.read(1 << 20):
+            pass
+        return self.digest.hexdigest()
+
+
+def parse_file(path: Path, known: Known) -> ParsedFile:
+    """Read, hash and parse one whole file (a worker's task); the same checks, in the same order, as
+    :meth:`IntakeSession.ingest`."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        digest, size = _hash_and_size(path)
+        return ParsedFile(
+            digest, size, error=("F04", f"the file is larger than the limit of {MAX_FILE_BYTES:,} bytes")
+        )
+    out = ParsedFile("", size)
+
+    def take(facility: str | None, raws: list[RawEpisode]) -> None:
+        if out.facility is None:
+            out.facility = _check_facility(facility, known)
+        out.batches.append(parse_batch(raws, out.facility, known))
+
+    with path.open("rb") as fh:
+        reader = _HashingReader(fh)
+        try:
+            envelope = read_envelope(cast(IO[bytes], reader), take, MAX_FILE_BYTES)
+            if out.facility is None and envelope.facility:
+                out.facility = _check_facility(envelope.facility, known)
+        except FileRejected as exc:
+            out.error = (exc.code, exc.message)
+        out.sha256 = reader.finish()
+    return out
+
+
+_WORKER_KNOWN: Known | None = None
+
+
+def _init_worker(known: Known) -> None:
+    global _WORKER_KNOWN
+    _WORKER_KNOWN = known
+
+
+def _parse_in_worker(path: Path) -> ParsedFile | None:
+    """A worker's task: the parsed file, or None for a file to stream in the main process."""
+    assert _WORKER_KNOWN is not None
+    if path.stat().st_size > POOL_MAX_BYTES:
+        return None
+    return parse_file(path, _WORKER_KNOWN)
 
 
 class IntakeSession:
@@ -171,9 +323,11 @@ class IntakeSession:
         self.known = known
         self.actor = actor
         self.history: dict[str, dict[str, tuple[int, set[str]]]] = {}
-        self.pending: list[dict[str, Any]] = []
-        self.pending_lines: list[dict[str, Any]] = []
+        self.pending: list[pa.Table] = []
+        self.pending_lines: list[pa.Table] = []
+        self.pending_count = 0
         self.pending_at: dict[tuple[str, str], int] = {}
+        self.pending_superseded: set[int] = set()
         self.attachments: dict[str, list[Any]] = {"id": [], "episode_id": [], "table_type": [], "content": []}
         self.superseded: list[tuple[str, str, int]] = []
         self.rejections: list[tuple[int, int, str | None, str, str]] = []
@@ -207,30 +361,34 @@ class IntakeSession:
         return self.history.setdefault(facility, {})
 
     def _start(self, facility: str | None) -> None:
-        if not facility:
-            raise FileRejected("F03", "the envelope has no THONGTINDONVI/MACSKCB before the first HOSO")
-        if facility not in self.known.facilities:
-            raise FileRejected("F06", f"facility {facility} is not in the reference list")
-        self.facility = self.receipt.facility = facility
-        self._facility_history(facility)
+        self.facility = self.receipt.facility = _check_facility(facility, self.known)
+        self._facility_history(self.facility)
 
     def take(self, facility: str | None, batch: list[RawEpisode]) -> None:
         if self.facility is None:
             self._start(facility)
         assert self.facility is not None
-        for raw in batch:
+        self.apply(parse_batch(batch, self.facility, self.known))
+
+    def apply(self, batch: ParsedBatch) -> None:
+        """Classify a parsed batch of the current file (new, new version, duplicate) and stage it."""
+        assert self.facility is not None
+        ma_lks = batch.episodes["ma_lk"].to_pylist()
+        hashes = batch.episodes["content_hash"].to_pylist()
+        keep: list[int] = []
+        versions: list[int] = []
+        for position, k, code, detail in batch.events:
             self.receipt.episodes += 1
-            if raw.problem:
-                self._reject(raw.position, None, *raw.problem)
+            if k < 0:
+                self._reject(position, None, code, detail)
                 continue
-            try:
-                parsed = build(raw.tables, self.facility, self.known)
-            except (Reject, InnerRejected) as exc:
-                detail = exc.detail if isinstance(exc, Reject) else exc.message
-                self._reject(raw.position, None, exc.code, detail)
-                continue
-            self._classify(raw.position, parsed)
-        if len(self.pending) >= BATCH_EPISODES:
+            version = self._classify(position, ma_lks[k], hashes[k], self.next_episode + len(keep))
+            if version:
+                keep.append(k)
+                versions.append(version)
+        if keep:
+            self._stage(batch, keep, versions)
+        if self.pending_count >= BATCH_EPISODES:
             self.flush()
 
     def _reject(self, position: int, ma_lk: str | None, code: str, detail: str) -> None:
@@ -238,56 +396,69 @@ class IntakeSession:
         self.rejections.append((self.receipt.file_id, position, ma_lk, code, detail))
         self.receipt.rejections.append((position, ma_lk, code, detail))
 
-    def _classify(self, position: int, parsed: Parsed) -> None:
+    def _classify(self, position: int, key: str, content_hash: str, episode_id: int) -> int:
+        """The version to store the episode as (with id ``episode_id``), or 0 (a duplicate, or
+        rejected)."""
         assert self.facility is not None
-        key = parsed.ma_lk
         if key in self.seen:
-            if self.seen[key] == parsed.content_hash:
+            if self.seen[key] == content_hash:
                 self.receipt.duplicates += 1
             else:
                 self._reject(
                     position, key, "E09", f"MA_LK {key} appears twice in the file with other content"
                 )
-            return
-        self.seen[key] = parsed.content_hash
+            return 0
+        self.seen[key] = content_hash
         history = self.history[self.facility]
         top, hashes = history.get(key, (0, set()))
-        if parsed.content_hash in hashes:
+        if content_hash in hashes:
             self.receipt.duplicates += 1
-            return
+            return 0
         if top:
             self.receipt.new_versions += 1
             at = self.pending_at.get((self.facility, key))
             if at is not None:
-                self.pending[at]["superseded"] = True
+                self.pending_superseded.add(at)
             else:
                 self.superseded.append((self.facility, key, top))
         self.receipt.accepted += 1
-        history[key] = (top + 1, hashes | {parsed.content_hash})
-        self._stage(parsed, top + 1)
+        history[key] = (top + 1, hashes | {content_hash})
+        self.pending_at[(self.facility, key)] = episode_id
+        return top + 1
 
-    def _stage(self, parsed: Parsed, version: int) -> None:
-        episode_id = self.next_episode
-        self.next_episode += 1
-        self.pending_at[(parsed.row["facility_code"], parsed.ma_lk)] = len(self.pending)
-        self.pending.append(
-            {
-                **parsed.row,
-                "id": episode_id,
-                "file_id": self.receipt.file_id,
-                "version": version,
-                "superseded": False,
-            }
+    def _stage(self, batch: ParsedBatch, keep: list[int], versions: list[int]) -> None:
+        n = len(keep)
+        ids = np.arange(self.next_episode, self.next_episode + n, dtype=np.int64)
+        self.next_episode += n
+        take = pa.array(keep, pa.int64())
+        episodes = batch.episodes.take(take)
+        episodes = (
+            episodes.append_column("id", pa.array(ids))
+            .append_column("file_id", pa.array(np.full(n, self.receipt.file_id, dtype=np.int64)))
+            .append_column("version", pa.array(versions, pa.int16()))
+            .append_column("superseded", pa.array(np.zeros(n, dtype=bool)))
         )
-        for line in parsed.lines:
-            self.pending_lines.append({**line, "id": self.next_line, "episode_id": episode_id})
-            self.next_line += 1
-        for kind, content in parsed.attachments:
-            self.attachments["id"].append(self.next_attachment)
-            self.attachments["episode_id"].append(episode_id)
-            self.attachments["table_type"].append(kind[:20])
-            self.attachments["content"].append(content)
-            self.next_attachment += 1
+        self.pending.append(episodes)
+        self.pending_count += n
+        id_of = np.full(batch.episodes.num_rows, -1, dtype=np.int64)
+        id_of[np.asarray(keep, dtype=np.int64)] = ids
+        if batch.lines.num_rows:
+            episode_id = id_of[batch.lines["ep"].to_numpy()]
+            mask = episode_id >= 0
+            lines = batch.lines.filter(pa.array(mask))
+            m = lines.num_rows
+            lines = lines.append_column("episode_id", pa.array(episode_id[mask])).append_column(
+                "id", pa.array(np.arange(self.next_line, self.next_line + m, dtype=np.int64))
+            )
+            self.next_line += m
+            self.pending_lines.append(lines)
+        for k, kind, content in batch.attachments:
+            if id_of[k] >= 0:
+                self.attachments["id"].append(self.next_attachment)
+                self.attachments["episode_id"].append(int(id_of[k]))
+                self.attachments["table_type"].append(kind[:20])
+                self.attachments["content"].append(content)
+                self.next_attachment += 1
 
     def flush(self) -> None:
         if not self.pending and not self.rejections and not self.superseded:
@@ -308,24 +479,30 @@ class IntakeSession:
             f"AND ma_lk = '{key.replace(chr(39), chr(39) * 2)}' AND version = {version}"
             for fac, key, version in self.superseded
         ]
+        episodes = _concat(self.pending, EPISODE_SCHEMA)
+        marked = pa.array(sorted(self.pending_superseded), pa.int64())
+        episodes = episodes.set_column(
+            EPISODE_SCHEMA.get_field_index("superseded"),
+            "superseded",
+            pc.is_in(episodes["id"], value_set=marked),
+        )
         bulk_write(
             self.engine,
             {
-                "claim_episodes": pa.Table.from_pylist(self.pending, EPISODE_SCHEMA),
-                "claim_lines": pa.Table.from_pylist(self.pending_lines, LINE_SCHEMA),
+                "claim_episodes": episodes,
+                "claim_lines": _concat(self.pending_lines, LINE_SCHEMA),
                 "claim_attachments": pa.table(self.attachments, schema=ATTACHMENT_SCHEMA),
                 "claim_rejections": pa.table(rejections, schema=REJECTION_SCHEMA),
             },
             before=before,
         )
         self.pending, self.pending_lines, self.superseded, self.rejections = [], [], [], []
+        self.pending_count = 0
         self.pending_at = {}
+        self.pending_superseded = set()
         self.attachments = {"id": [], "episode_id": [], "table_type": [], "content": []}
 
-    def ingest(
-        self, stream: IO[bytes], *, file_name: str, sha256: str, size: int, facility: str | None = None
-    ) -> Receipt:
-        """Read one envelope. ``facility``, when given (a hospital's API token), must match MACSKCB."""
+    def _open(self, file_name: str, sha256: str, size: int) -> Receipt:
         with unit_of_work(self.engine) as session:
             row = ClaimFile(
                 facility_code=None,
@@ -338,9 +515,25 @@ class IntakeSession:
             session.add(row)
             session.flush()
             file_id = row.id
-        self.receipt = receipt = Receipt(file_id=file_id, file_name=file_name)
+        self.receipt = Receipt(file_id=file_id, file_name=file_name)
         self.facility = None
         self.seen = {}
+        return self.receipt
+
+    def _fail(self, code: str, message: str) -> None:
+        receipt = self.receipt
+        receipt.error_code, receipt.error_message = code, message
+        if code in ("F01", "F05") and receipt.episodes:
+            receipt.error_message += (
+                f"; the {receipt.episodes} complete episode(s) before this point were read, "
+                "the rest was not received"
+            )
+
+    def ingest(
+        self, stream: IO[bytes], *, file_name: str, sha256: str, size: int, facility: str | None = None
+    ) -> Receipt:
+        """Read one envelope. ``facility``, when given (a hospital's API token), must match MACSKCB."""
+        receipt = self._open(file_name, sha256, size)
         try:
             if size > MAX_FILE_BYTES:
                 raise FileRejected("F04", f"the file is larger than the limit of {MAX_FILE_BYTES:,} bytes")
@@ -354,17 +547,59 @@ class IntakeSession:
             if self.facility is None and reader.facility:
                 self._start(reader.facility)
         except FileRejected as exc:
-            receipt.error_code, receipt.error_message = exc.code, exc.message
-            if exc.code in ("F01", "F05") and receipt.episodes:
-                receipt.error_message += (
-                    f"; the {receipt.episodes} complete episode(s) before this point were read, "
-                    "the rest was not received"
-                )
+            self._fail(exc.code, exc.message)
         _close(self.engine, receipt, self.actor)
         return receipt
 
+    def ingest_parsed(self, path: Path, parsed: ParsedFile) -> Receipt:
+        """Store a file a worker parsed (:func:`parse_file`), as :meth:`ingest` would have."""
+        receipt = self._open(path.name, parsed.sha256, parsed.size)
+        try:
+            if parsed.facility is not None:
+                self._start(parsed.facility)
+            for batch in parsed.batches:
+                self.apply(batch)
+            if parsed.error:
+                raise FileRejected(*parsed.error)
+        except FileRejected as exc:
+            self._fail(exc.code, exc.message)
+        _close(self.engine, receipt, self.actor)
+        return receipt
+
+    def ingest_files(self, paths: Iterable[Path], workers: int | None = None) -> Iterator[Receipt]:
+        """Receive files in order, parsing them in ``workers`` processes (default: one per core; 0 or 1:
+        in this process). Yields each file's receipt."""
+        workers = (os.cpu_count() or 1) if workers is None else workers
+        if workers <= 1:
+            for path in paths:
+                yield ingest_file(self, path)
+            return
+        # fork: the workers inherit the code lists (a million cards) instead of receiving them pickled
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with ProcessPoolExecutor(workers, context, _init_worker, (self.known,)) as pool:
+            window: deque[tuple[Path, Future[ParsedFile | None]]] = deque()
+            todo = iter(paths)
+            for path in todo:
+                window.append((path, pool.submit(_parse_in_worker, path)))
+                if len(window) >= 4 * workers:
+                    break
+            while window:
+                path, future = window.popleft()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    window.append((nxt, pool.submit(_parse_in_worker, nxt)))
+                parsed = future.result()
+                yield ingest_file(self, path) if parsed is None else self.ingest_parsed(path, parsed)
+
     def close(self) -> None:
         self.flush()
+
+
+def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    if not tables:
+        return schema.empty_table()
+    return pa.concat_tables([t.select(schema.names) for t in tables]).cast(schema)
 
 
 def _hash_and_size(path: Path) -> tuple[str, int]:

@@ -13,13 +13,18 @@ risk × amount claimed).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ansinh.claims.rules import RULES, Inputs, all_findings
@@ -60,17 +65,32 @@ SOURCES = {
 }
 
 
+#: Read through the ADBC worker, at the same time; the other (small) lists are read in process.
+LARGE = ("episodes", "lines", "cards", "persons")
+
+
+def _read_small(engine: Engine, sql: str) -> pa.Table:
+    with engine.connect() as conn:
+        result = conn.execute(text(sql))
+        names = list(result.keys())
+        rows = result.fetchall()
+    return pa.table({name: pa.array([row[i] for row in rows]) for i, name in enumerate(names)})
+
+
 def load(engine: Engine, period: tuple[int, int] | None = None) -> dict[str, pa.Table]:
     """The review's source tables, as Arrow (episodes and lines of ``period`` only, when given)."""
     false = "0" if engine.dialect.name == "sqlite" else "false"
-    out = {}
+    sqls = {}
     for name, sql in SOURCES.items():
         sql = sql.replace("{false}", false)
         if period and name in ("episodes", "lines"):
             prefix = "" if name == "episodes" else "e."
             sql += f" AND {prefix}settle_year = {period[0]} AND {prefix}settle_month = {period[1]}"
-        out[name] = read_query(engine, sql)
-    return out
+        sqls[name] = sql
+    with ThreadPoolExecutor(len(LARGE)) as pool:
+        large = {name: pool.submit(read_query, engine, sqls[name]) for name in LARGE}
+        small = {name: _read_small(engine, sql) for name, sql in sqls.items() if name not in LARGE}
+        return {name: large[name].result() if name in large else small[name] for name in SOURCES}
 
 
 def _ts(col: Any) -> pa.Array:
@@ -322,10 +342,41 @@ def _meta(threshold: int) -> pa.Table:
     )
 
 
-def evaluate_rules(con: Any, t: Inputs, on: date) -> ReviewResult:
-    """Run every rule and screen on backend ``con``; decide each episode's outcome."""
+FINDINGS_SCHEMA = pa.schema(
+    [
+        ("episode_id", pa.int64()),
+        ("rule_code", pa.string()),
+        ("amount", pa.int64()),
+        ("evidence", pa.string()),
+    ]
+)
+OUTCOMES_SCHEMA = pa.schema(
+    [
+        ("episode_id", pa.int64()),
+        ("outcome", pa.string()),
+        ("risk", pa.int64()),
+        ("disallowed", pa.int64()),
+        ("approved", pa.int64()),
+        ("priority", pa.int64()),
+    ]
+)
+
+
+def find_all(t: Inputs) -> pa.Table:
+    """Every rule's and screen's findings, computed once: (episode_id, rule_code, amount, evidence, z)."""
     rules = all_findings(t).mutate(z=ibis.literal(0.0))
-    found = rules.union(all_screens(t))
+    found = rules.union(all_screens(t)).to_pyarrow()
+    return pa.table(
+        {
+            **{f.name: pc.cast(found[f.name], f.type) for f in FINDINGS_SCHEMA},
+            "z": pc.cast(found["z"], pa.float64()),
+        }
+    )
+
+
+def decide(con: Any, t: Inputs, found_table: pa.Table, on: date) -> ReviewResult:
+    """Each episode's outcome from its findings (``found_table``, see :func:`find_all`)."""
+    found = register(con, "claims_found", found_table)
     threshold = get_parameters().integer("claims_review_risk_threshold", on)
     meta = register(con, "claims_rule_meta", _meta(threshold))
     f = found.join(meta, found.rule_code == meta.m_code)
@@ -358,16 +409,20 @@ def evaluate_rules(con: Any, t: Inputs, on: date) -> ReviewResult:
         approved=(x.fund_claimed - disallowed).cast("int64"),
         priority=(x.risk * x.fund_claimed).cast("int64"),
     )
-    findings = found.select("episode_id", "rule_code", "amount", "evidence").order_by(
-        ["episode_id", "rule_code"]
+    raw = out.to_pyarrow()
+    oa = pa.table({f.name: pc.cast(raw[f.name], f.type) for f in OUTCOMES_SCHEMA}).sort_by("episode_id")
+    fa = found_table.select(FINDINGS_SCHEMA.names).sort_by(
+        [("episode_id", "ascending"), ("rule_code", "ascending")]
     )
-    outcomes = out.order_by("episode_id")
-    fa = findings.to_pyarrow()
-    oa = outcomes.to_pyarrow()
     counts = {k: 0 for k in ("accepted", "deducted", "review")}
     for value, n in zip(*_value_counts(oa["outcome"]), strict=True):
         counts[value] = n
     return ReviewResult(findings=fa, outcomes=oa, counts=counts)
+
+
+def evaluate_rules(con: Any, t: Inputs, on: date) -> ReviewResult:
+    """Run every rule and screen on backend ``con`` (once), then decide each episode's outcome."""
+    return decide(con, t, find_all(t), on)
 
 
 def _value_counts(col: Any) -> tuple[list[str], list[int]]:
@@ -379,6 +434,81 @@ def review_tables(raw: dict[str, pa.Table], on: date, backend: str = "duckdb") -
     con = connect(backend)
     prepared = prepare(raw, on)
     return evaluate_rules(con, inputs(con, prepared, on), on)
+
+
+# --- a year (or more) with bounded memory ------------------------------------------------------
+#
+# The episodes and lines of a year do not fit in memory next to the engine's work (5 million episodes,
+# 37 million lines for 1.3 million people). They are prepared one month at a time and written as a
+# Parquet snapshot; DuckDB then reads the snapshot out of core (projection pushdown, spilling to disk
+# beyond ``memory_limit``), running the very same expressions as a month's review: the rules that look
+# across months (overlapping stays, outpatient visits per month, one practitioner in two places) see
+# every month, and the findings equal those of :func:`review_tables` over the whole year.
+
+MONTHLY = ("episodes", "lines")
+
+
+def write_snapshot(
+    directory: Path, static: dict[str, pa.Table], months: Iterable[dict[str, pa.Table]], on: date
+) -> int:
+    """Prepare the review's tables and write them under ``directory``: ``static`` holds the source
+    tables other than episodes and lines; ``months`` yields each month's ``episodes`` and ``lines`` (one
+    month in memory at a time). Returns the number of months written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in MONTHLY:
+        (directory / name).mkdir(exist_ok=True)
+        for old in (directory / name).glob("*.parquet"):
+            old.unlink()
+    n = 0
+    for month in months:
+        prepared = prepare({**static, **month}, on)
+        for name in MONTHLY:
+            pq.write_table(prepared[name], directory / name / f"{n:03d}.parquet", row_group_size=1 << 20)
+        if n == 0:
+            for name, table in prepared.items():
+                if name not in MONTHLY:
+                    pq.write_table(table, directory / f"{name}.parquet")
+        n += 1
+        del prepared, month
+    return n
+
+
+def snapshot_months(engine: Engine, periods: Iterable[tuple[int, int]]) -> Iterable[dict[str, pa.Table]]:
+    """Each period's episodes and lines from the database, one month at a time."""
+    false = "0" if engine.dialect.name == "sqlite" else "false"
+    for year, month in periods:
+        out = {}
+        for name in MONTHLY:
+            prefix = "" if name == "episodes" else "e."
+            sql = SOURCES[name].replace("{false}", false)
+            out[name] = read_query(
+                engine, sql + f" AND {prefix}settle_year = {year} AND {prefix}settle_month = {month}"
+            )
+        yield out
+
+
+def review_snapshot(
+    directory: Path, on: date, *, memory_limit: str = "4GB", temp_directory: Path | None = None
+) -> ReviewResult:
+    """Review a snapshot written by :func:`write_snapshot` with DuckDB, out of core."""
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET threads TO 2")
+    con.raw_sql("SET enable_progress_bar = false")
+    con.raw_sql("SET preserve_insertion_order = false")
+    con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+    con.raw_sql(f"SET temp_directory = '{temp_directory or directory / 'spill'}'")
+    tables = {}
+    for path in sorted(directory.glob("*.parquet")):
+        tables[path.stem] = con.read_parquet(path, table_name=f"claims_{path.stem}")
+    for name in MONTHLY:
+        tables[name] = con.read_parquet(str(directory / name / "*.parquet"), table_name=f"claims_{name}")
+    params = get_parameters()
+    t = Inputs(
+        **tables,
+        outpatient_limit=params.integer("claims_outpatient_visits_per_month", on),
+        tolerance=params.dong("claims_amount_tolerance", on),
+    )
+    return evaluate_rules(con, t, on)
 
 
 def run_review(

@@ -196,7 +196,6 @@ class Skeleton:
         admit = e["admit"]
         disch = e["discharge"]
         ids = np.arange(1, self.n + 1)
-        fac_codes = refs.codes[e["facility"]]
         ma_lk = np.char.add("LK", np.char.zfill(ids.astype(str), 9))
         days = np.where(
             e["kind"] == 3, (disch.astype("datetime64[D]") - admit.astype("datetime64[D]")).astype(int), 0
@@ -205,7 +204,7 @@ class Skeleton:
             {
                 "id": pa.array(ids, pa.int64()),
                 "file_id": pa.array(np.ones(self.n, dtype=np.int64), pa.int64()),
-                "facility_code": pa.array(list(fac_codes), pa.string()),
+                "facility_code": _decode(e["facility"], list(refs.codes)),
                 "ma_lk": pa.array(ma_lk, pa.string()),
                 "version": pa.array(np.ones(self.n), pa.int16()),
                 "superseded": pa.array(np.zeros(self.n, dtype=bool), pa.bool_()),
@@ -216,14 +215,14 @@ class Skeleton:
                 "card_number": pa.array(list(e["card"]), pa.string()),
                 "card_from": pa.array(e["card_from"], pa.date32()),
                 "card_to": pa.array(e["card_to"], pa.date32()),
-                "icd_main": pa.array(list(ICD_CODES[e["icd"]]), pa.string()),
+                "icd_main": _decode(e["icd"], list(ICD_CODES)),
                 "icd_other": pa.nulls(self.n, pa.string()),
                 "kind": pa.array(np.where(e["kind"] == 3, "03", "01"), pa.string()),
                 "admitted_at": pa.array(admit.astype("datetime64[us]"), pa.timestamp("us")),
                 "discharged_at": pa.array(disch.astype("datetime64[us]"), pa.timestamp("us")),
                 "treatment_days": pa.array(days, pa.int16()),
                 "benefit_rate": pa.array(rate, pa.int16()),
-                "practitioner": pa.array(list(prac[e["prac"]]), pa.string()),
+                "practitioner": _decode(e["prac"], list(prac)),
                 "total_hospital": pa.array(total, pa.int64()),
                 "total_hi": pa.array(total, pa.int64()),
                 "patient_copay": pa.array(copay, pa.int64()),
@@ -233,29 +232,37 @@ class Skeleton:
                 "settle_month": pa.array(disch.astype("datetime64[M]").astype(int) % 12 + 1, pa.int16()),
             }
         )
-        kinds = ITEM_KIND[item]
+        # codes through dictionaries (no Python string per line: a year has tens of millions of lines)
+        kind_of = np.array([{"service": 0, "drug": 1, "supply": 2}[k] for k in ITEM_KIND], dtype=np.int32)
+        k = kind_of[item]
         lines = pa.table(
             {
                 "id": pa.array(np.arange(1, len(item) + 1), pa.int64()),
                 "episode_id": pa.array(ln["ep"] + 1, pa.int64()),
-                "source": pa.array(np.where(kinds == "drug", "XML2", "XML3"), pa.string()),
+                "source": _decode(np.where(k == 1, 0, 1), ["XML2", "XML3"]),
                 "seq": pa.array(seq, pa.int32()),
-                "item_code": pa.array(list(ITEM_CODES[item]), pa.string()),
-                "kind": pa.array(list(kinds), pa.string()),
-                "group_code": pa.array(
-                    np.where(kinds == "drug", "4", np.where(kinds == "supply", "10", "1")), pa.string()
-                ),
+                "item_code": _decode(item, list(ITEM_CODES)),
+                "kind": _decode(k, ["service", "drug", "supply"]),
+                "group_code": _decode(k, ["1", "4", "10"]),
                 "quantity_milli": pa.array(qty * 1000, pa.int64()),
                 "unit_price_milli": pa.array(price * 1000, pa.int64()),
                 "payment_rate": pa.array(np.full(len(item), 100), pa.int16()),
                 "amount_hospital": pa.array(amount, pa.int64()),
                 "amount_hi": pa.array(amount, pa.int64()),
-                "practitioner": pa.array(list(prac[ln["prac"]]), pa.string()),
+                "practitioner": _decode(ln["prac"], list(prac)),
                 "ordered_on": pa.array(ln["day"], pa.date32()),
                 "performed_at": pa.array(ln["performed"].astype("datetime64[us]"), pa.timestamp("us")),
             }
         )
         return episodes, lines
+
+
+def _decode(indices: np.ndarray, values: list[Any]) -> pa.Array:
+    """``values[indices]`` as a plain string array, through an Arrow dictionary."""
+    dictionary = pa.DictionaryArray.from_arrays(
+        pa.array(np.asarray(indices, dtype=np.int32)), pa.array([str(v) for v in values], pa.string())
+    )
+    return dictionary.dictionary_decode()
 
 
 def line_prices(e: dict[str, np.ndarray], ln: dict[str, np.ndarray], refs: Refs) -> np.ndarray:

@@ -214,19 +214,20 @@ def decode_content(text: str) -> bytes:
 
 
 def parse_inner(data: bytes) -> ET.Element:
-    """Parse one inner table with the same refusals as the envelope (C-accelerated tree builder)."""
+    """Parse one inner table with the same refusals as the envelope (C-accelerated tree builder). The
+    parser reads the bytes as UTF-8 and fails on anything else; only then is the reason looked for."""
     head = data[:4096]
     if b"<!DOCTYPE" in data or b"<!ENTITY" in head:
         raise InnerRejected("E02", "the table declares a DOCTYPE or entities, which are refused")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InnerRejected("E02", f"the table is not UTF-8 (byte {exc.start})") from None
     parser = ET.XMLParser(encoding="utf-8")
     try:
         parser.feed(data)
         return parser.close()
     except ET.ParseError as exc:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise InnerRejected("E02", f"the table is not UTF-8 (byte {bad.start})") from None
         raise InnerRejected("E02", f"the table is not well-formed XML ({exc})") from None
 
 

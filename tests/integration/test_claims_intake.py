@@ -104,7 +104,8 @@ def episode(
         "payment_rate": 100,
         "amount_hospital": total,
         "amount_hi": total,
-        "practitioner": "000001/42-CCHN",
+        # a practitioner of 42001 with ordinary habits (000001 inflates costs in this synthetic province)
+        "practitioner": "000002/42-CCHN",
         "ordered_on": datetime(2026, 10, 5, 8, 5),
         "performed_at": datetime(2026, 10, 5, 8, 10),
     }
