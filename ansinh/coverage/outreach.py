@@ -33,6 +33,7 @@ commune, on a date (``as_of``), computed with Ibis on DuckDB over the commune's 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -49,7 +50,7 @@ from ansinh.core.audit import record
 from ansinh.core.scope import AreaScope, NotFound
 from ansinh.coverage.indicators import FAR, PARTS, month_index, retirement_table
 from ansinh.coverage.models import LIST_KINDS, OUTCOMES, Campaign, Contact
-from ansinh.coverage.service import existing_tables
+from ansinh.coverage.service import existing_tables, small_query
 from ansinh.law.calculators.voluntary import GROUPS, voluntary
 from ansinh.law.parameters import get_parameters
 from ansinh.law.periods import Period
@@ -192,50 +193,55 @@ def payable_by_group(at: date) -> dict[str, dict[str, int]]:
     return out
 
 
-def _read(engine: Engine, commune: str) -> tuple[pa.Table, pa.Table, pa.Table]:
-    persons = read_query(
-        engine,
-        "SELECT p.id, p.full_name, p.gender, p.birth_date, COALESCE(p.death_date, "
-        "'9999-12-30') AS death_date, "
-        "COALESCE(p.household_id, 0) AS household_id, COALESCE(h.code, '') AS household_code, "
-        "COALESCE(p.phone, '') AS phone, COALESCE(p.ethnicity, '') AS ethnicity, p.commune_code "
-        "FROM persons p LEFT JOIN households h ON h.id = p.household_id "
-        f"WHERE p.commune_code = {_q(commune)} AND p.merged_into_id IS NULL",
-        PERSON_SCHEMA,
-    )
-    parts = read_query(
-        engine,
-        "SELECT a.person_id, a.scheme, a.valid_from, COALESCE(a.valid_to, '9999-12-30') AS valid_to, "
-        "COALESCE(a.hi_group, '') AS hi_group FROM participations a JOIN persons p ON p.id = a.person_id "
-        f"WHERE p.commune_code = {_q(commune)} AND p.merged_into_id IS NULL",
-        PARTS,
-    )
-    poverty = read_query(
-        engine,
-        "SELECT hp.household_id AS household_id, hp.year AS year, hp.status AS status "
-        "FROM household_poverty hp "
-        f"JOIN households h ON h.id = hp.household_id WHERE h.commune_code = {_q(commune)}",
-        pa.schema([("household_id", pa.int64()), ("year", pa.int64()), ("status", pa.string())]),
-    )
-    return persons, parts, poverty
+def _read(engine: Engine, commune: str) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table | None]:
+    """The commune's persons and spells (two worker reads at once), its households' poverty status
+    and its one-time withdrawals (small: in process)."""
+    big = {
+        "persons": (
+            "SELECT p.id, p.full_name, p.gender, p.birth_date, COALESCE(p.death_date, "
+            "'9999-12-30') AS death_date, "
+            "COALESCE(p.household_id, 0) AS household_id, COALESCE(h.code, '') AS household_code, "
+            "COALESCE(p.phone, '') AS phone, COALESCE(p.ethnicity, '') AS ethnicity, p.commune_code "
+            "FROM persons p LEFT JOIN households h ON h.id = p.household_id "
+            f"WHERE p.commune_code = {_q(commune)} AND p.merged_into_id IS NULL",
+            PERSON_SCHEMA,
+        ),
+        "parts": (
+            "SELECT a.person_id, a.scheme, a.valid_from, COALESCE(a.valid_to, '9999-12-30') AS valid_to, "
+            "COALESCE(a.hi_group, '') AS hi_group FROM participations a JOIN persons p ON p.id = a.person_id "
+            f"WHERE p.commune_code = {_q(commune)} AND p.merged_into_id IS NULL",
+            PARTS,
+        ),
+    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(read_query, engine, sql, schema) for name, (sql, schema) in big.items()}
+        poverty = small_query(
+            engine,
+            "SELECT hp.household_id AS household_id, hp.year AS year, hp.status AS status "
+            "FROM household_poverty hp "
+            f"JOIN households h ON h.id = hp.household_id WHERE h.commune_code = {_q(commune)}",
+            pa.schema([("household_id", pa.int64()), ("year", pa.int64()), ("status", pa.string())]),
+        )
+        cases = None
+        if "benefit_cases" in existing_tables(engine):
+            cases = small_query(
+                engine,
+                "SELECT c.person_id AS person_id, c.decided_on AS decided_on, COALESCE(c.amount, "
+                "0) AS amount "
+                "FROM benefit_cases c JOIN persons p ON p.id = c.person_id "
+                f"WHERE p.commune_code = {_q(commune)} AND c.kind = 'one_time' AND c.status IN "
+                "('approved', 'paid') AND c.decided_on IS NOT NULL",
+                pa.schema([("person_id", pa.int64()), ("decided_on", pa.date32()), ("amount", pa.int64())]),
+            )
+        persons, parts = futures["persons"].result(), futures["parts"].result()
+    return persons, parts, poverty, cases
 
 
 def compute_lists(
     engine: Engine, commune: str, as_of: date, kinds: tuple[str, ...] = LIST_KINDS
 ) -> dict[str, OutreachList]:
     """Every list for one commune on ``as_of``."""
-    persons, parts, poverty = _read(engine, commune)
-    cases = None
-    if "benefit_cases" in existing_tables(engine):
-        cases = read_query(
-            engine,
-            "SELECT c.person_id AS person_id, c.decided_on AS decided_on, COALESCE(c.amount, 0) AS amount "
-            "FROM benefit_cases c JOIN persons p ON p.id = c.person_id "
-            f"WHERE p.commune_code = {_q(commune)} AND c.kind = 'one_time' AND c.status IN "
-            "('approved', 'paid') "
-            "AND c.decided_on IS NOT NULL",
-            pa.schema([("person_id", pa.int64()), ("decided_on", pa.date32()), ("amount", pa.int64())]),
-        )
+    persons, parts, poverty, cases = _read(engine, commune)
     return build_lists(persons, parts, poverty, cases, commune, as_of, kinds)
 
 

@@ -81,7 +81,12 @@ def small_query(engine: Engine, sql: str, schema: pa.Schema) -> pa.Table:
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(sql).all()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
-    return pa.table([pa.array(list(c), f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)
+    arrays = []
+    for values, f in zip(columns, schema, strict=True):
+        if pa.types.is_date(f.type):  # SQLite returns dates as ISO text
+            values = tuple(date.fromisoformat(v[:10]) if isinstance(v, str) else v for v in values)
+        arrays.append(pa.array(list(values), f.type))
+    return pa.table(arrays, schema=schema)
 
 
 def read_facts(engine: Engine, province: str) -> ind.Facts:

@@ -350,9 +350,10 @@ def outreach_xlsx(
         raise HTTPException(status_code=404)
     lists = outreach.compute_lists(engine, code, date.today())
     record_view(request, session, principal, "outreach_list", int(code), "xlsx")
-    locale = "en" if request.cookies.get("lang") == "en" else "vi"
+    from ansinh.web.render import locale_of
+
     return Response(
-        outreach.lists_xlsx(lists, name, locale),
+        outreach.lists_xlsx(lists, name, locale_of(request)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="van-dong-{code}.xlsx"'},
     )
