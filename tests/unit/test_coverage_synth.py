@@ -31,7 +31,10 @@ def test_denominators_add_up(ctx) -> None:  # type: ignore[no-untyped-def]
         assert 0 < province["labour_force"] < province["working_age_population"] < province["population"]
 
 
-@pytest.mark.parametrize("scheme, indicator", [(("si", "vsi"), "si_participants"), (("hi",), "hi"), (("ui",), "ui")])
+CASES = [(("si", "vsi"), "si_participants"), (("hi",), "hi"), (("ui",), "ui")]
+
+
+@pytest.mark.parametrize("scheme, indicator", CASES)
 def test_stocks_equal_a_plain_count(ctx, scheme: tuple[str, ...], indicator: str) -> None:  # type: ignore[no-untyped-def]
     cfg = ctx.config
     snapshot = ctx.tables["coverage_indicators"]
