@@ -36,13 +36,14 @@ def _engine(db: str | None):  # type: ignore[no-untyped-def]
 def compute_cmd(
     to: str | None = typer.Option(None, "--to", help="Last month, YYYY-MM (default: last month)"),
     months: int = typer.Option(36, min=1, max=240, help="Months back from --to"),
+    full: bool = typer.Option(False, "--full", help="Re-read the whole ledger (not only new entries)"),
     db: str | None = DbOption,
 ) -> None:
     """Compute every indicator for every commune and the province, and the projections."""
     from ansinh.coverage.service import compute_and_write, default_window
 
     first, last = default_window(months, to)
-    report = compute_and_write(_engine(db), get_settings().province_code, first, last)
+    report = compute_and_write(_engine(db), get_settings().province_code, first, last, full=full)
     typer.echo(
         f"coverage {report.first}..{report.last}: {report.rows:,} figures, {report.projections} projections"
     )

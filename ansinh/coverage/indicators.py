@@ -137,6 +137,8 @@ class Facts:
     ledger_cells: pa.Table | None = None
     ledger_kpis: pa.Table | None = None
     missing: list[str] = field(default_factory=list)
+    #: The last ledger entry id summed into ``ledger_cells``.
+    ledger_upto: int = 0
 
 
 def month_index(d: Any) -> Any:

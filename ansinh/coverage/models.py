@@ -8,6 +8,8 @@
   denominator, value — rebuilt by the batch job (:mod:`ansinh.coverage.indicators`), never edited.
 - ``coverage_projections``: per area × indicator, the trend, the projection to the target year with
   its band, the status against the target and the net monthly additions needed.
+- ``coverage_ledger_cells``: the ledger summed per commune, period and posting month (kept up to
+  date incrementally: the ledger is append-only).
 - ``coverage_runs``: when the snapshot was computed, for which months, how long it took.
 - ``outreach_campaigns`` and ``outreach_contacts``: who was approached (vận động), in which
   campaign, by whom, when, and the outcome (contacted, enrolled, refused, unreachable).
@@ -110,6 +112,21 @@ class Projection(Base):
     #: Yearly points of the projection: JSON [[period, mean, lower, upper], ...].
     path: Mapped[str] = mapped_column(Text, default="[]")
     model: Mapped[str] = mapped_column(String(80))
+
+
+class LedgerCell(Base):
+    """Employer contribution entries of the ledger summed per employer commune × period × posting
+    month, up to entry ``upto_id``: the ledger is append-only, so each run of the batch adds only the
+    entries posted since (``ansinh coverage compute --full`` rebuilds it)."""
+
+    __tablename__ = "coverage_ledger_cells"
+
+    commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    posted: Mapped[str] = mapped_column(String(7), primary_key=True)
+    receivable: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    upto_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class Run(Base):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
@@ -89,7 +90,27 @@ def small_query(engine: Engine, sql: str, schema: pa.Schema) -> pa.Table:
     return pa.table(arrays, schema=schema)
 
 
-def read_facts(engine: Engine, province: str) -> ind.Facts:
+LEDGER_CACHE = pa.schema([*ind.LEDGER_CELLS_RAW, pa.field("upto_id", pa.int64())])
+
+
+def merge_cells(cached: pa.Table | None, new: pa.Table) -> pa.Table:
+    """The cached cells plus the cells of the entries posted since (summed per key)."""
+    if cached is None or cached.num_rows == 0:
+        return new
+    both = pa.concat_tables(
+        [cached.select(ind.LEDGER_CELLS_RAW.names), new.select(ind.LEDGER_CELLS_RAW.names)]
+    )
+    summed = both.group_by(["commune_code", "period", "posted"]).aggregate(
+        [("receivable", "sum"), ("amount", "sum")]
+    )
+    return (
+        summed.rename_columns(["commune_code", "period", "posted", "receivable", "amount"])
+        .select(ind.LEDGER_CELLS_RAW.names)
+        .cast(ind.LEDGER_CELLS_RAW)
+    )
+
+
+def read_facts(engine: Engine, province: str, *, full: bool = False) -> ind.Facts:
     """Everything the batch needs, as Arrow tables. The big reads run at the same time (each in its
     own worker process on SQLite)."""
     tables = existing_tables(engine)
@@ -116,14 +137,34 @@ def read_facts(engine: Engine, province: str) -> ind.Facts:
             ind.PARTS,
         ),
     }
+    watermark = 0
+    cached = None
     if "ledger_entries" in tables:
+        cached = (
+            None
+            if full
+            else small_query(
+                engine,
+                "SELECT commune_code, period, posted, receivable, amount, upto_id FROM coverage_ledger_cells",
+                LEDGER_CACHE,
+            )
+        )
+        latest = small_query(
+            engine, "SELECT MAX(id) AS id FROM ledger_entries", pa.schema([("id", pa.int64())])
+        )
+        top = latest["id"][0].as_py() or 0
+        if cached is not None and cached.num_rows:
+            watermark = int(pc.max(cached["upto_id"]).as_py())
+            if top < watermark:  # the ledger was rebuilt under us: start again
+                cached, watermark = None, 0
         big["ledger_cells"] = (
             "SELECT e.commune_code AS commune_code, le.period AS period, "
             "substr(CAST(le.posted_on AS TEXT), 1, 7) AS posted, "
             "SUM(CASE WHEN le.kind IN ('due', 'adjustment') THEN le.amount ELSE 0 END) AS receivable, "
             "SUM(le.amount) AS amount "
             "FROM ledger_entries le JOIN employers e ON e.id = le.employer_id "
-            "WHERE le.employer_id IS NOT NULL AND le.item = 'contribution' "
+            f"WHERE le.id > {watermark} AND le.id <= {top} "
+            "AND le.employer_id IS NOT NULL AND le.item = 'contribution' "
             "GROUP BY e.commune_code, le.period, substr(CAST(le.posted_on AS TEXT), 1, 7)",
             ind.LEDGER_CELLS_RAW,
         )
@@ -147,7 +188,8 @@ def read_facts(engine: Engine, province: str) -> ind.Facts:
         read = {name: f.result() for name, f in futures.items()}
     facts = ind.Facts(province, codes, read["persons"], read["participations"], denominators)
     if "ledger_cells" in read:
-        facts.ledger_cells = read["ledger_cells"]
+        facts.ledger_cells = merge_cells(cached, read["ledger_cells"])
+        facts.ledger_upto = top
         facts.ledger_kpis = small_query(
             engine,
             "SELECT period, receivable_ytd, arrears_late, arrears_collectible, arrears_open FROM ledger_kpis",
@@ -230,9 +272,11 @@ def compute_and_write(
     first: int,
     last: int,
     *,
+    full: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> RunReport:
-    """Compute the snapshot of months ``first``..``last`` and replace it in the database."""
+    """Compute the snapshot of months ``first``..``last`` and replace it in the database. The ledger
+    is read incrementally (the entries posted since the last run) unless ``full``."""
     report = RunReport(ind.period_text(first), ind.period_text(last))
     t0 = time.perf_counter()
     t = t0
@@ -245,17 +289,26 @@ def compute_and_write(
         if progress:
             progress(name)
 
-    facts = read_facts(engine, province)
+    facts = read_facts(engine, province, full=full)
     report.missing = facts.missing
     lap("read")
     snapshot = ind.compute(facts, first, last)
     lap("indicators")
     proj = projections(snapshot, province, last)
     lap("projections")
+    tables = {"coverage_indicators": snapshot, "coverage_projections": proj}
+    before = []
+    if facts.ledger_cells is not None:
+        cells = facts.ledger_cells
+        tables["coverage_ledger_cells"] = cells.append_column(
+            "upto_id", pa.array([facts.ledger_upto] * cells.num_rows, pa.int64())
+        )
+        before.append("DELETE FROM coverage_ledger_cells")
     bulk_write(
         engine,
-        {"coverage_indicators": snapshot, "coverage_projections": proj},
+        tables,
         before=[
+            *before,
             f"DELETE FROM coverage_indicators WHERE period BETWEEN {_q(report.first)} AND {_q(report.last)}",
             "DELETE FROM coverage_projections",
         ],

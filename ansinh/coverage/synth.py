@@ -6,6 +6,8 @@
   aged at least ``working_age_min`` (15, parameter) and below the retirement age (Decree 135/2020);
   labour force = working-age population × the commune's labour-force participation rate, drawn
   around 76% ± 3 points (behaviour, not law: GSO labour-force surveys of the north-central region).
+- ``coverage_ledger_cells``: the ledger summed per commune, period and posting month, so that the
+  first ``ansinh coverage compute`` reads only entries posted after the generation;
 - ``coverage_indicators``, ``coverage_projections``: :func:`ansinh.coverage.indicators.compute` on
   the generated tables (registry, the ledger when generated, benefits when generated), exactly as
   ``ansinh coverage compute`` does on the written database.
@@ -150,8 +152,13 @@ def generate_coverage(ctx: SynthContext) -> None:
         denominators,
     )
     if "ledger_entries" in ctx.tables:
-        facts.ledger_cells = ledger_cells(ctx.tables["ledger_entries"], ctx.tables["employers"])
+        entries = ctx.tables["ledger_entries"]
+        facts.ledger_cells = ledger_cells(entries, ctx.tables["employers"])
         facts.ledger_kpis = ctx.tables.get("ledger_kpis")
+        upto = int(pc.max(entries["id"]).as_py() or 0) if entries.num_rows else 0
+        ctx.tables["coverage_ledger_cells"] = facts.ledger_cells.append_column(
+            "upto_id", pa.array([upto] * facts.ledger_cells.num_rows, pa.int64())
+        )
     for name in ("beneficiaries", "benefit_cases", "benefit_payments"):
         table = ctx.tables.get(name)
         if table is not None:
@@ -163,6 +170,6 @@ def generate_coverage(ctx: SynthContext) -> None:
 
 EXTENSION = Extension(
     name="coverage",
-    tables=("coverage_denominators", "coverage_indicators", "coverage_projections"),
+    tables=("coverage_denominators", "coverage_indicators", "coverage_projections", "coverage_ledger_cells"),
     step=generate_coverage,
 )

@@ -1,4 +1,4 @@
-"""coverage: denominators, indicator snapshot, projections, runs, outreach campaigns and contacts
+"""coverage: denominators, indicator snapshot, projections, ledger cells, runs, outreach campaigns and contacts
 
 Revision ID: 0006
 Revises: 0002
@@ -70,6 +70,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("area_code", "indicator", name=op.f("pk_coverage_projections")),
     )
     op.create_table(
+        "coverage_ledger_cells",
+        sa.Column("commune_code", sa.String(length=5), nullable=False),
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("posted", sa.String(length=7), nullable=False),
+        sa.Column("receivable", sa.BigInteger(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("upto_id", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("commune_code", "period", "posted", name=op.f("pk_coverage_ledger_cells")),
+    )
+    op.create_table(
         "coverage_runs",
         sa.Column("id", ID, nullable=False),
         sa.Column("first_period", sa.String(length=7), nullable=False),
@@ -132,6 +142,7 @@ def downgrade() -> None:
     op.drop_table("outreach_contacts")
     op.drop_table("outreach_campaigns")
     op.drop_table("coverage_runs")
+    op.drop_table("coverage_ledger_cells")
     op.drop_table("coverage_projections")
     with op.batch_alter_table("coverage_indicators", schema=None) as batch_op:
         batch_op.drop_index("ix_coverage_indicators_rank")

@@ -250,3 +250,41 @@ def test_cli_report_writes_xlsx_and_pdf(
     ranking = [(r[1].value, r[3].value) for r in wb["Xep hang xa"].iter_rows(min_row=2)]
     assert ranking == [(A, pytest.approx(0.6)), (B, pytest.approx(0.5))]
     assert "Xã dẫn đầu" in out.output
+
+
+def test_ledger_read_incrementally_equals_a_full_read(engine: Engine) -> None:
+    from ansinh.ledger.close import close_month, rebuild
+    from ansinh.ledger.models import LedgerKpi
+    from tests.integration.web_seed import COMMUNE_A, COMMUNE_B, seed
+
+    seed(engine)
+    now = datetime.now(UTC)
+    with unit_of_work(engine) as s:
+        for code in (COMMUNE_A, COMMUNE_B):
+            s.add(
+                Denominator(
+                    area_code=code,
+                    year=2026,
+                    population=2,
+                    labour_force=1,
+                    working_age_population=1,
+                    source="test",
+                    updated_at=now,
+                )
+            )
+    rebuild(engine, "2026-01", "2026-02")
+    compute_and_write(engine, "42", JAN, MAR)
+    close_month(engine, "2026-03")  # more entries: March's dues
+    compute_and_write(engine, "42", JAN, MAR)  # reads only the entries posted since
+    incremental = _figures(engine)
+    compute_and_write(engine, "42", JAN, MAR, full=True)
+    assert _figures(engine) == incremental
+    with unit_of_work(engine) as s:
+        kpi = s.get(LedgerKpi, "2026-03")
+    assert kpi is not None
+    province = incremental[("42", "2026-03", "arrears")][0]
+    assert province == kpi.arrears_late  # the ledger's own figure for the province
+    communes = (
+        incremental[(COMMUNE_A, "2026-03", "arrears")][0] + incremental[(COMMUNE_B, "2026-03", "arrears")][0]
+    )
+    assert communes == province == 2_708_750  # January's dues, past their deadline (28 February)
