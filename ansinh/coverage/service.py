@@ -32,10 +32,6 @@ from ansinh.coverage.projection import MODEL, project
 from ansinh.coverage.targets import governing, targets
 from ansinh.law.periods import Period
 
-#: SQLite's ADBC driver types a column from its first rows: NULLs there would type a date column as
-#: an integer, so open dates are read as a far date (and empty texts) and mean the same thing.
-ALIVE = "'9999-12-30'"
-OPEN = "'9999-12-30'"
 BENEFIT_TABLES = ("benefit_cases", "beneficiaries", "benefit_payments")
 PROJECTION_SCHEMA = pa.schema(
     [
@@ -90,6 +86,20 @@ def small_query(engine: Engine, sql: str, schema: pa.Schema) -> pa.Table:
     return pa.table(arrays, schema=schema)
 
 
+def _as_days(schema: pa.Schema) -> pa.Schema:
+    """The schema with its date columns read as integers (days since 1970-01-01)."""
+    return pa.schema([pa.field(f.name, pa.int64()) if pa.types.is_date(f.type) else f for f in schema])
+
+
+def _dates(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Integer days back to date32 (zero copy: a date32 is a day count)."""
+    for f in schema:
+        if pa.types.is_date(f.type):
+            i = table.schema.get_field_index(f.name)
+            table = table.set_column(i, f.name, pc.cast(pc.cast(table[f.name], pa.int32()), pa.date32()))
+    return table
+
+
 LEDGER_CACHE = pa.schema([*ind.LEDGER_CELLS_RAW, pa.field("upto_id", pa.int64())])
 
 
@@ -114,6 +124,15 @@ def read_facts(engine: Engine, province: str, *, full: bool = False) -> ind.Fact
     """Everything the batch needs, as Arrow tables. The big reads run at the same time (each in its
     own worker process on SQLite)."""
     tables = existing_tables(engine)
+    sqlite = engine.url.get_backend_name() == "sqlite"
+
+    def days(column: str) -> str:
+        """Days since 1970-01-01 as an integer: cheaper to move than ISO text (SQLite keeps dates as
+        text; an Arrow date32 is the same integer)."""
+        if sqlite:
+            return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+        return f"({column} - DATE '1970-01-01')"
+
     communes = small_query(
         engine,
         f"SELECT code FROM communes WHERE province_code = {_q(province)} ORDER BY code",
@@ -127,14 +146,14 @@ def read_facts(engine: Engine, province: str, *, full: bool = False) -> ind.Fact
     )
     big: dict[str, tuple[str, pa.Schema]] = {
         "persons": (
-            f"SELECT id, commune_code, gender, birth_date, COALESCE(death_date, {ALIVE}) AS death_date "
-            "FROM persons WHERE merged_into_id IS NULL",
-            ind.PERSONS,
+            f"SELECT id, commune_code, gender, {days('birth_date')} AS birth_date, "
+            f"{days('death_date')} AS death_date FROM persons WHERE merged_into_id IS NULL",
+            _as_days(ind.PERSONS),
         ),
         "participations": (
-            f"SELECT person_id, scheme, valid_from, COALESCE(valid_to, {OPEN}) AS valid_to, "
+            f"SELECT person_id, scheme, {days('valid_from')} AS valid_from, {days('valid_to')} AS valid_to, "
             "COALESCE(hi_group, '') AS hi_group FROM participations",
-            ind.PARTS,
+            _as_days(ind.PARTS),
         ),
     }
     watermark = 0
@@ -186,7 +205,13 @@ def read_facts(engine: Engine, province: str, *, full: bool = False) -> ind.Fact
     with ThreadPoolExecutor(max_workers=3) as pool:
         futures = {name: pool.submit(read_query, engine, sql, schema) for name, (sql, schema) in big.items()}
         read = {name: f.result() for name, f in futures.items()}
-    facts = ind.Facts(province, codes, read["persons"], read["participations"], denominators)
+    facts = ind.Facts(
+        province,
+        codes,
+        _dates(read["persons"], ind.PERSONS),
+        _dates(read["participations"], ind.PARTS),
+        denominators,
+    )
     if "ledger_cells" in read:
         facts.ledger_cells = merge_cells(cached, read["ledger_cells"])
         facts.ledger_upto = top
