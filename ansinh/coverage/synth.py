@@ -159,9 +159,22 @@ def generate_coverage(ctx: SynthContext) -> None:
         ctx.tables["coverage_ledger_cells"] = facts.ledger_cells.append_column(
             "upto_id", pa.array([upto] * facts.ledger_cells.num_rows, pa.int64())
         )
-    for name in ("beneficiaries", "benefit_cases", "benefit_payments"):
+    contract = {
+        "beneficiaries": ind.BENEFICIARIES,
+        "benefit_cases": ind.CASES,
+        "benefit_payments": ind.BENEFIT_PAYMENTS,
+    }
+    for name, schema in contract.items():
         table = ctx.tables.get(name)
-        if table is not None:
+        if table is not None and set(schema.names) <= set(table.column_names):
+            if name == "beneficiaries":
+                table = table.set_column(
+                    table.schema.get_field_index("end_period"),
+                    "end_period",
+                    pc.fill_null(table["end_period"], ""),
+                )
+            if name == "benefit_cases":
+                table = table.filter(pc.is_valid(table["decided_on"]))
             setattr(facts, name, table)
     snapshot = ind.compute(facts, cfg.start_month, cfg.end_month)
     ctx.tables["coverage_indicators"] = snapshot
