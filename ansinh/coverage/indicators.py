@@ -5,12 +5,14 @@ Ibis expressions on DuckDB (:func:`compute`); the same function runs on the synt
 tables in memory (:mod:`ansinh.coverage.synth`). Definitions: :mod:`ansinh.coverage.definitions`.
 
 How stocks are counted without expanding person × month (1.3M people × 36 months): each spell of a
-person becomes an interval of months ``[a, b]`` in which it is in force on the month's last day —
-``a`` = month of ``valid_from``, ``b`` = month of (``valid_to`` + 1 day) − 1, cut at the month
-before death — and the intervals of one person in one series (si, vsi, si∪vsi, ui, hi, benefit)
-are merged (gaps-and-islands with a window). Each merged interval adds +1 at ``a`` and −1 at
-``b + 1``; a running sum per commune over the months gives the stock. New participants of a month
-are merged intervals that start in it, participants lost are those that ended the month before.
+person becomes the months ``[a, b]`` in which it is in force on the month's last day — ``a`` =
+month of ``valid_from``, ``b`` = month of (``valid_to`` + 1 day) − 1, cut at the month before
+death — written as a bit mask over the window (bit 0 = the month before it). The masks of one
+person are OR-ed per series (si, vsi, si∪vsi, ui, hi, benefit, elderly) in one hash aggregate, so a
+person with overlapping spells counts once; persons with the same commune, series and mask are
+then counted together, and the few distinct masks are expanded into months with numpy: the stock
+is bit k, new participants bit k and not bit k − 1, participants lost bit k − 1 and not bit k.
+(tests/unit/test_coverage_synth.py checks the stocks against a plain count of the spells in force.)
 
 People past retirement age: the month the age is reached comes from the retirement-age calculator
 (Labour Code 2019 Art. 169; Decree 135/2020/NĐ-CP), evaluated once per distinct gender × birth
