@@ -38,8 +38,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seed
     with unit_of_work(engine) as s:
         for code, pop, lf in ((COMMUNE_A, 3, 2), (COMMUNE_B, 2, 2)):
             for year in (2025, 2026):
-                s.add(Denominator(area_code=code, year=year, population=pop, labour_force=lf,
-                                  working_age_population=lf, source="test", updated_at=now))
+                s.add(
+                    Denominator(
+                        area_code=code,
+                        year=year,
+                        population=pop,
+                        labour_force=lf,
+                        working_age_population=lf,
+                        source="test",
+                        updated_at=now,
+                    )
+                )
     compute_and_write(engine, "42", 2025 * 12, 2026 * 12 + 2)  # 15 months: trends and projections
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning"))

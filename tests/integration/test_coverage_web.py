@@ -74,10 +74,8 @@ def test_director_drills_down_from_province_to_people(web: Web) -> None:
     assert "Nguyễn Văn An" in hi.text and "Trần Thị Bình" in hi.text and "Cúc" not in hi.text
     definition = c.get("/coverage/indicators/si_participants")
     assert (
-        (definition.status_code == 200
-        and "Nghị quyết" in definition.text)
-        or "Resolution 28-NQ/TW" in definition.text
-    )
+        definition.status_code == 200 and "Nghị quyết" in definition.text
+    ) or "Resolution 28-NQ/TW" in definition.text
     assert c.get("/coverage/indicators/nonsense").status_code == 404
     report = c.get("/coverage/report", params={"period": "2026-03"})
     assert report.status_code == 200 and 'id="summary"' in report.text
