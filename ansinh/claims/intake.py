@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from ansinh.claims.episode import LINE_FIELDS, Known, Reject, build
 from ansinh.claims.models import ClaimFile
@@ -339,6 +340,7 @@ class IntakeSession:
         self.receipt = Receipt(file_id=0, file_name="")
         self.facility: str | None = None
         self.seen: dict[str, str] = {}
+        self.hold = False
 
     def _facility_history(self, facility: str) -> dict[str, tuple[int, set[str]]]:
         if not self.history:
@@ -388,7 +390,7 @@ class IntakeSession:
                 versions.append(version)
         if keep:
             self._stage(batch, keep, versions)
-        if self.pending_count >= BATCH_EPISODES:
+        if self.pending_count >= BATCH_EPISODES and not self.hold:
             self.flush()
 
     def _reject(self, position: int, ma_lk: str | None, code: str, detail: str) -> None:
@@ -552,18 +554,37 @@ class IntakeSession:
         return receipt
 
     def ingest_parsed(self, path: Path, parsed: ParsedFile) -> Receipt:
-        """Store a file a worker parsed (:func:`parse_file`), as :meth:`ingest` would have."""
-        receipt = self._open(path.name, parsed.sha256, parsed.size)
-        try:
-            if parsed.facility is not None:
-                self._start(parsed.facility)
-            for batch in parsed.batches:
-                self.apply(batch)
-            if parsed.error:
-                raise FileRejected(*parsed.error)
-        except FileRejected as exc:
-            self._fail(exc.code, exc.message)
-        _close(self.engine, receipt, self.actor)
+        """Store a file a worker parsed (:func:`parse_file`), as :meth:`ingest` would have; the file's
+        row, counts and audit entry in one transaction (the episodes follow with the next flush)."""
+        with unit_of_work(self.engine) as session:
+            row = ClaimFile(
+                facility_code=None,
+                file_name=path.name[:300],
+                sha256=parsed.sha256,
+                size=parsed.size,
+                received_at=datetime.now(UTC),
+                received_by=self.actor[:64],
+            )
+            session.add(row)
+            session.flush()
+            self.receipt = receipt = Receipt(file_id=row.id, file_name=path.name)
+            self.facility = None
+            self.seen = {}
+            self.hold = True  # no bulk write while this transaction is open
+            try:
+                if parsed.facility is not None:
+                    self._start(parsed.facility)
+                for batch in parsed.batches:
+                    self.apply(batch)
+                if parsed.error:
+                    raise FileRejected(*parsed.error)
+            except FileRejected as exc:
+                self._fail(exc.code, exc.message)
+            finally:
+                self.hold = False
+            _fill(session, row, receipt, self.actor)
+        if self.pending_count >= BATCH_EPISODES:
+            self.flush()
         return receipt
 
     def ingest_files(self, paths: Iterable[Path], workers: int | None = None) -> Iterator[Receipt]:
@@ -633,27 +654,31 @@ def ingest_stream(
 def _close(engine: Engine, receipt: Receipt, actor: str) -> None:
     with unit_of_work(engine) as session:
         row = session.scalars(select(ClaimFile).where(ClaimFile.id == receipt.file_id)).one()
-        row.facility_code = receipt.facility
-        row.episodes = receipt.episodes
-        row.accepted = receipt.accepted
-        row.new_versions = receipt.new_versions
-        row.duplicates = receipt.duplicates
-        row.rejected = receipt.rejected
-        row.error_code = receipt.error_code
-        row.error_message = receipt.error_message
-        record(
-            session,
-            actor=actor,
-            action="claims_ingest",
-            entity="claim_file",
-            entity_id=receipt.file_id,
-            detail={
-                "accepted": receipt.accepted,
-                "duplicates": receipt.duplicates,
-                "rejected": receipt.rejected,
-                "error": receipt.error_code,
-            },
-        )
+        _fill(session, row, receipt, actor)
+
+
+def _fill(session: Session, row: ClaimFile, receipt: Receipt, actor: str) -> None:
+    row.facility_code = receipt.facility
+    row.episodes = receipt.episodes
+    row.accepted = receipt.accepted
+    row.new_versions = receipt.new_versions
+    row.duplicates = receipt.duplicates
+    row.rejected = receipt.rejected
+    row.error_code = receipt.error_code
+    row.error_message = receipt.error_message
+    record(
+        session,
+        actor=actor,
+        action="claims_ingest",
+        entity="claim_file",
+        entity_id=receipt.file_id,
+        detail={
+            "accepted": receipt.accepted,
+            "duplicates": receipt.duplicates,
+            "rejected": receipt.rejected,
+            "error": receipt.error_code,
+        },
+    )
 
 
 def ingest_path(engine: Engine, path: Path, *, actor: str, known: Known | None = None) -> Receipt:

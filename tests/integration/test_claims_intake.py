@@ -289,3 +289,54 @@ def test_synthetic_episodes_round_trip_through_xml(
         accepted += receipt.accepted
     session.close()
     assert accepted == 300
+
+
+def test_worker_pool_gives_the_receipts_of_one_file_after_the_other(
+    engine: Engine, seeded: dict[str, Any], tmp_path: Path
+) -> None:
+    """Files parsed in two worker processes: same receipts (accepted, rejected with codes, file errors,
+    versions) as reading them in turn; sending them again in process finds only duplicates."""
+    card = seeded
+    good = [episode_hoso(*episode(card, f"P{i}")) for i in range(5)]
+    bad = "<HOSO><FILEHOSO><LOAIHOSO>XML1</LOAIHOSO><NOIDUNGFILE>@@</NOIDUNGFILE></FILEHOSO></HOSO>"
+    changed = episode_hoso(*episode(card, "P0", total=400_000, fund=320_000))  # a new version of P0
+    whole = envelope(FACILITY, [*good[3:], bad])
+    cut = whole.index(b"<HOSO>", whole.index(b"<HOSO>") + 1) + 40
+    files = {
+        "a.xml": envelope(FACILITY, good[:3]),
+        "b.xml": whole,
+        "c.xml": whole[:cut],  # truncated: its first episode is a duplicate of b's
+        "d.xml": envelope("99999", good[:1]),  # unknown facility
+        "e.xml": envelope(FACILITY, [changed]),
+        "f.xml": BOMB,
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    paths = sorted(tmp_path.glob("*.xml"))
+    session = IntakeSession(engine, load_known(engine), "test")
+    receipts = {r.file_name: r for r in session.ingest_files(paths, workers=2)}
+    session.close()
+    summary = {
+        name: (r.accepted, r.new_versions, r.duplicates, r.rejected, codes(r), r.error_code)
+        for name, r in receipts.items()
+    }
+    assert summary == {
+        "a.xml": (3, 0, 0, 0, [], None),
+        "b.xml": (2, 0, 0, 1, ["E01"], None),
+        "c.xml": (0, 0, 1, 0, [], "F01"),
+        "d.xml": (0, 0, 0, 0, [], "F06"),
+        "e.xml": (1, 1, 0, 0, [], None),
+        "f.xml": (0, 0, 0, 0, [], "F02"),
+    }
+    with unit_of_work(engine) as s:
+        versions = s.execute(
+            select(ClaimEpisode.version, ClaimEpisode.superseded, ClaimEpisode.file_id)
+            .where(ClaimEpisode.ma_lk == "P0")
+            .order_by(ClaimEpisode.version)
+        ).all()
+    assert [(v, sup) for v, sup, _ in versions] == [(1, True), (2, False)]
+    assert versions[0][2] == receipts["a.xml"].file_id and versions[1][2] == receipts["e.xml"].file_id
+    again = IntakeSession(engine, load_known(engine), "test")
+    repeat = [again.ingest_files([p], workers=1) for p in paths[:2]]
+    assert [(r.accepted, r.duplicates) for rs in repeat for r in rs] == [(0, 3), (0, 2)]
+    again.close()
