@@ -168,7 +168,8 @@ def load_known(engine: Engine, *, check_cards: bool = True) -> Known:
     cards = None
     if check_cards:
         column = read_query(
-            engine, "SELECT DISTINCT hi_card_number FROM participations WHERE scheme = 'hi'"
+            engine,  # no DISTINCT: the set removes repeats without a sort in the database
+            "SELECT hi_card_number FROM participations WHERE scheme = 'hi' AND hi_card_number IS NOT NULL",
         ).column(0)
         cards = frozenset(v for v in column.to_pylist() if v)
     return Known(
