@@ -250,17 +250,30 @@ def price_above_list(t: Inputs) -> Table:
 
 
 def quantity_above_max(t: Inputs) -> Table:
-    """R06. Quantity of one day's order above the item's daily maximum (Thông tư 30/2018/TT-BYT Art. 6,
-    dosage; QĐ 130 XML2/XML3 SO_LUONG, NGAY_YL)."""
+    """R06. Quantity ordered for one day above the item's daily maximum (Thông tư 30/2018/TT-BYT Art. 6,
+    dosage; QĐ 130 XML2/XML3 SO_LUONG, NGAY_YL): the day's lines of one item in one episode are added up
+    (two lines of 4 tablets where 6 is the maximum exceed it by 2). A once-a-day service charged on two
+    lines is R04's finding; for those, each line's own quantity is checked. The excess is disallowed at
+    the lowest unit price of the day's lines."""
     x = _priced(t)
-    x = x.filter(x.max_per_day.notnull() & (x.quantity_milli > x.max_per_day * 1000))
-    excess = ((x.quantity_milli - x.max_per_day * 1000) * x.unit_price_milli + 500_000) // 1_000_000
-    x = x.mutate(amount=_fund_of(excess, x))
-    e = x.group_by("episode_id").aggregate(
-        amount=x.amount.sum(),
-        code=x.item_code.min(),
-        qty=(x.quantity_milli // 1000).max(),
-        max_q=x.max_per_day.min(),
+    x = x.filter(x.max_per_day.notnull())
+    once = (x.kind == "service") & (x.max_per_day == 1)
+    x = x.mutate(apart=ibis.ifelse(once, x.line_id, ibis.literal(-1, "int64")))
+    day = x.group_by(["episode_id", "item_code", "ordered_on", "apart"]).aggregate(
+        quantity_milli=x.quantity_milli.sum(),
+        max_per_day=x.max_per_day.min(),
+        unit_price_milli=x.unit_price_milli.min(),
+        payment_rate=x.payment_rate.min(),
+        benefit_rate=x.benefit_rate.min(),
+    )
+    day = day.filter(day.quantity_milli > day.max_per_day * 1000)
+    excess = ((day.quantity_milli - day.max_per_day * 1000) * day.unit_price_milli + 500_000) // 1_000_000
+    day = day.mutate(amount=_fund_of(excess, day))
+    e = day.group_by("episode_id").aggregate(
+        amount=day.amount.sum(),
+        code=day.item_code.min(),
+        qty=(day.quantity_milli // 1000).max(),
+        max_q=day.max_per_day.min(),
     )
     return finding(e, "R06", e.amount, js(item=e.code, quantity=e.qty, max_per_day=e.max_q))
 

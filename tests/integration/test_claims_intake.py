@@ -340,3 +340,33 @@ def test_worker_pool_gives_the_receipts_of_one_file_after_the_other(
     repeat = [again.ingest_files([p], workers=1) for p in paths[:2]]
     assert [(r.accepted, r.duplicates) for rs in repeat for r in rs] == [(0, 3), (0, 2)]
     again.close()
+
+
+def test_daily_maximum_counts_the_days_lines(engine: Engine, seeded: dict[str, Any]) -> None:
+    """R06 adds up one day's lines of a drug: 5 + 5 tablets of paracetamol (at most 8 a day) exceed the
+    maximum by 2; at 100 đồng a tablet, 80% benefit, the fund's share of the excess is 160 đồng."""
+    card = seeded
+    e, _ = episode(card, "DAY1", total=1_000, fund=1_000)
+    drug = {
+        "kind": "drug",
+        "item_code": "40.17",
+        "quantity_milli": 5_000,
+        "unit_price_milli": 100_000,
+        "payment_rate": 100,
+        "amount_hospital": 500,
+        "amount_hi": 500,
+        "practitioner": "000002/42-CCHN",
+        "ordered_on": datetime(2026, 10, 5, 8, 5),
+        "performed_at": datetime(2026, 10, 5, 8, 10),
+    }
+    lines = [{**drug, "seq": 1}, {**drug, "seq": 2}]
+    receipt = send(engine, envelope(FACILITY, [episode_hoso(e, lines)]))
+    assert receipt.accepted == 1, receipt.rejections
+    run_review(engine, (2026, 10), on=date(2026, 11, 1))
+    with unit_of_work(engine) as session:
+        ep = session.scalars(select(ClaimEpisode).where(ClaimEpisode.ma_lk == "DAY1")).one()
+        found = session.scalars(
+            select(ClaimFinding).where(ClaimFinding.episode_id == ep.id, ClaimFinding.rule_code == "R06")
+        ).one()
+        assert found.amount == 160
+        assert '"quantity":10' in found.evidence and '"max_per_day":8' in found.evidence
