@@ -125,6 +125,7 @@ def main() -> None:
         start = time.perf_counter()
         report = run_monthly(engine, period, actor="bench")
         times.append(time.perf_counter() - start)
+        print(f"  payroll run: {times[-1]:.2f} s", flush=True)
         assert report.created
         with engine.begin() as conn:
             conn.execute(text(f"DELETE FROM benefit_payments WHERE run_id = {report.run_id}"))
@@ -137,7 +138,12 @@ def main() -> None:
     )
 
     # eligibility and amount, no writes
+    start = time.perf_counter()
     rows = _case_rows(engine, "1=1")
+    print(
+        f"read {rows.num_rows:,} case rows with their applicants: {time.perf_counter() - start:.2f} s",
+        flush=True,
+    )
     if rows.num_rows == 0:
         raise SystemExit("no benefit cases in the database")
     reps = -(-args.cases // rows.num_rows)
@@ -150,6 +156,7 @@ def main() -> None:
         start = time.perf_counter()
         out = evaluate_rows(engine, table, decided)
         times.append(time.perf_counter() - start)
+        print(f"  eligibility + amount: {times[-1]:.2f} s", flush=True)
         eligible = sum(1 for _, _, d in out if d.eligible)
     median_line(f"eligibility + amount, {table.num_rows:,} cases ({eligible:,} eligible)", times)
 
@@ -163,6 +170,7 @@ def main() -> None:
             start = time.perf_counter()
             drafted = draft_cases(copy, actor="bench", decided=decided)
             times.append(time.perf_counter() - start)
+            print(f"  draft with writes: {times[-1]:.2f} s", flush=True)
             copy.dispose()
             drop_copy(url)
         median_line(f"draft with writes, {drafted.drafted:,} cases", times)

@@ -28,7 +28,7 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from ansinh.benefits.history import history_for
+from ansinh.benefits.history import history_for, small_query
 from ansinh.benefits.models import CASE_KINDS, Beneficiary, BenefitCase, BenefitCaseEvent
 from ansinh.benefits.rules import Applicant, Draft, evaluate, needs_second_approval
 from ansinh.benefits.workdays import add_working_days, due_dates
@@ -151,16 +151,15 @@ class DraftReport:
 def _case_rows(engine: Engine, where: str, small: bool = False) -> pa.Table:
     sql = f"""
         SELECT c.id AS case_id, c.person_id, c.kind, c.event_date, c.facts, c.version,
-               p.gender, p.birth_date, p.death_date,
-               (SELECT count(*) FROM beneficiaries b
-                 WHERE b.person_id = c.person_id AND b.kind = 'pension' AND b.end_period IS NULL) AS pensioner
+               p.gender, p.birth_date, p.death_date, coalesce(b.n, 0) AS pensioner
         FROM benefit_cases c JOIN persons p ON p.id = c.person_id
+        LEFT JOIN (SELECT person_id, count(*) AS n FROM beneficiaries
+                    WHERE kind = 'pension' AND end_period IS NULL GROUP BY person_id) b
+          ON b.person_id = c.person_id
         WHERE {where}
         ORDER BY c.id
     """
     if small:
-        from ansinh.ledger.close import small_query
-
         return small_query(engine, sql, CASE_FACTS_SCHEMA)
     return read_query(engine, sql, CASE_FACTS_SCHEMA)
 
@@ -198,8 +197,6 @@ def evaluate_rows(
 
 def _regions(engine: Engine) -> dict[int, int]:
     """Each employer's current wage region (the latest row)."""
-    from ansinh.ledger.close import small_query
-
     table = small_query(
         engine,
         "SELECT employer_id, region, valid_from FROM employer_regions ORDER BY employer_id, valid_from",

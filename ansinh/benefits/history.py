@@ -209,13 +209,26 @@ def summarise(
     return result
 
 
+def small_query(engine: Any, sql: str, schema: pa.Schema) -> pa.Table:
+    """A small result through SQLAlchemy, in process (no worker start-up), typed by ``schema``
+    (SQLite returns dates as ISO text)."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(sql).all()
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    arrays = []
+    for col, f in zip(columns, schema, strict=True):
+        if pa.types.is_date(f.type):
+            col = tuple(date.fromisoformat(v[:10]) if isinstance(v, str) else v for v in col)
+        arrays.append(pa.array(col, f.type))
+    return pa.table(arrays, schema=schema)
+
+
 def read_facts(engine: Any, person_ids: list[int] | None = None) -> tuple[pa.Table, pa.Table]:
     """The spells (si, ui, vsi) and the open employer months, read into Arrow.
 
     For a few persons (the web, a small batch) the reads are small queries in process; for a batch
-    they go through :func:`read_query` (ADBC, a worker process on SQLite)."""
-    from ansinh.ledger.close import small_query
-
+    the spells go through :func:`read_query` (ADBC, a worker process on SQLite) and the open months
+    (tens of thousands of rows at most) stay in process."""
     sql = (
         "SELECT person_id, scheme, valid_from, valid_to, employer_id, coalesce(salary, income) AS amount "
         "FROM participations WHERE scheme IN ('si', 'ui', 'vsi')"
@@ -230,11 +243,11 @@ def read_facts(engine: Any, person_ids: list[int] | None = None) -> tuple[pa.Tab
     if person_ids is not None and len(person_ids) <= LISTED:
         ids = ", ".join(str(int(i)) for i in person_ids)
         sql = f"{sql} AND person_id IN ({ids})"
-    return read_query(engine, sql, SPELLS_SCHEMA), read_query(engine, open_sql, OPEN_SCHEMA)
+    return read_query(engine, sql, SPELLS_SCHEMA), small_query(engine, open_sql, OPEN_SCHEMA)
 
 
-#: Up to this many persons, facts are read with small in-process queries.
-SMALL = 500
+#: Up to this many persons, facts are read in process (faster than starting the ADBC worker).
+SMALL = 20_000
 #: Up to this many persons, the batch read lists them (beyond, it reads every spell).
 LISTED = 50_000
 

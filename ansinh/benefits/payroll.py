@@ -193,12 +193,18 @@ def classify(active: pa.Table, period: Period) -> tuple[np.ndarray, dict[str, np
     death = active["death_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
     first = np.datetime64(period.first_day, "D")
     dead = ~np.isnat(death) & (death < first)
-    channel = active["channel"].fill_null("").to_numpy(zero_copy_only=False).astype(str)
+    channel = active["channel"].fill_null("")
+
+    def mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+        return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
+
+    no_channel = mask(pc.equal(channel, ""))
     account = active["account"].fill_null("")
-    no_channel = channel == ""
-    bank_ok = pc.match_substring_regex(account, BANK_ACCOUNT.pattern).to_numpy(zero_copy_only=False)
-    wallet_ok = pc.match_substring_regex(account, WALLET_ACCOUNT.pattern).to_numpy(zero_copy_only=False)
-    bad_account = ((channel == "bank") & ~bank_ok) | ((channel == "ewallet") & ~wallet_ok)
+    bank_ok = mask(pc.match_substring_regex(account, BANK_ACCOUNT.pattern))
+    wallet_ok = mask(pc.match_substring_regex(account, WALLET_ACCOUNT.pattern))
+    is_bank = mask(pc.equal(channel, "bank"))
+    is_wallet = mask(pc.equal(channel, "ewallet"))
+    bad_account = (is_bank & ~bank_ok) | (is_wallet & ~wallet_ok)
     dup = np.zeros(n, bool)
     if n:
         ids = active["beneficiary_id"].to_numpy()
@@ -261,9 +267,8 @@ def run_monthly(engine: Engine, period: Period, *, actor: str) -> RunReport:
     run_id = int(reserve_ids(engine, "payroll_runs", 1)[0])
     payment_ids = reserve_ids(engine, "benefit_payments", n)
     ben = paid["beneficiary_id"].to_numpy()
-    channel = paid["channel"].to_numpy(zero_copy_only=False).astype(str)
     amounts = paid["monthly_amount"].to_numpy()
-    noncash = int(np.isin(channel, NONCASH).sum())
+    noncash = int(pc.sum(pc.is_in(paid["channel"], pa.array(NONCASH))).as_py() or 0)
     total = int(amounts.sum()) if n else 0
     p = str(period)
     prefix = f"CT{period.year:04d}{period.month:02d}B"

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -101,7 +102,8 @@ class Draft:
     monthly_amount: int | None = None
     duration_months: int | None = None
     checks: list[Check] = field(default_factory=list)
-    steps: list[dict[str, Any]] = field(default_factory=list)
+    #: Calculator steps (kept as objects; made JSON-shaped by :meth:`to_json`) and the rules' own steps.
+    steps: list[Any] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     figures: dict[str, Any] = field(default_factory=dict)
 
@@ -114,7 +116,14 @@ class Draft:
         self.eligible = False
 
     def add_result(self, result: CalculationResult) -> None:
-        self.steps.extend(jsonable(s.__dict__) for s in result.steps)
+        self.steps.extend(result.steps)
+
+    def step_dicts(self) -> list[dict[str, Any]]:
+        """The steps as JSON-shaped dicts (label, value, formula, legal_basis)."""
+        out: list[dict[str, Any]] = []
+        for s in self.steps:
+            out.append(s if isinstance(s, dict) else jsonable(s.__dict__))
+        return out
 
     @property
     def legal_basis(self) -> list[str]:
@@ -135,7 +144,7 @@ class Draft:
             "monthly_amount": self.monthly_amount,
             "duration_months": self.duration_months,
             "checks": [c.__dict__ for c in self.checks],
-            "steps": self.steps,
+            "steps": self.step_dicts(),
             "problems": [p.__dict__ for p in self.problems],
             "legal_basis": self.legal_basis,
             "figures": jsonable(self.figures),
@@ -171,10 +180,14 @@ def _history_checks(draft: Draft, history: Mapping[str, Any], person_id: int) ->
 
 
 def retirement_start(params: ParameterSet, applicant: Applicant) -> date:
-    """First day of pension by the retirement-age calculator."""
-    out: date = retirement_age(params, gender=applicant.gender, birth_date=applicant.birth_date)[
-        "pension_from"
-    ]
+    """First day of pension by the retirement-age calculator (which depends on the birth month only,
+    so its answer is kept per parameter set, gender and birth month)."""
+    return _retirement_start(params, applicant.gender, applicant.birth_date.replace(day=1))
+
+
+@lru_cache(maxsize=4096)
+def _retirement_start(params: ParameterSet, gender: str, birth_month: date) -> date:
+    out: date = retirement_age(params, gender=gender, birth_date=birth_month)["pension_from"]
     return out
 
 
