@@ -4,10 +4,12 @@ non-cash share and the one-time withdrawals by commune.
 
     ansinh benefits draft
     ansinh benefits payroll --period 2026-11
+    ansinh benefits pay-cases
     ansinh benefits files 13 -o var/payroll-2026-11/
     ansinh benefits confirm 13 --paid-on 2026-11-10
     ansinh benefits returns tra_ve_11_2026.csv
     ansinh benefits deaths
+    ansinh benefits recover 12
     ansinh benefits noncash --from 2026-01 --to 2026-11
     ansinh benefits deadlines
 """
@@ -77,6 +79,39 @@ def payroll_cmd(period: str = typer.Option(..., help="Month, YYYY-MM"), db: str 
     )
     for reason, n in sorted(report.exceptions.items()):
         typer.echo(f"  exception: {reason:<22} {n:,}")
+
+
+@benefits_app.command("pay-cases")
+def pay_cases_cmd(
+    day: str | None = typer.Option(None, "--on", help="Payment date (default: today), YYYY-MM-DD"),
+    db: str | None = DbOption,
+) -> None:
+    """Put every approved one-off case (lump sums, sickness, maternity, funeral…) in the day's run."""
+    from ansinh.benefits.payroll import pay_approved_cases
+
+    with unit_of_work(_engine(db)) as session:
+        r = pay_approved_cases(session, date.fromisoformat(day) if day else date.today(), actor=ACTOR)
+    typer.echo(f"run {r.run_id} {r.key}: {r.payments:,} payments, {r.total_amount:,} đồng")
+    for reason, n in sorted(r.exceptions.items()):
+        typer.echo(f"  exception: {reason:<22} {n:,}")
+
+
+@benefits_app.command("recover")
+def recover_cmd(
+    overpayment_id: int,
+    day: str | None = typer.Option(None, "--on", help="Date recovered (default: today), YYYY-MM-DD"),
+    db: str | None = DbOption,
+) -> None:
+    """Record that an overpayment (paid after death) was recovered."""
+    from ansinh.benefits.payroll import PaymentError, recover
+
+    try:
+        with unit_of_work(_engine(db)) as session:
+            recover(session, overpayment_id, on=date.fromisoformat(day) if day else date.today())
+    except PaymentError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"overpayment {overpayment_id} recovered")
 
 
 @benefits_app.command("files")

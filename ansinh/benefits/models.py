@@ -209,6 +209,8 @@ class BenefitPayment(Base):
         Index("ix_benefit_payments_run", "run_id", "status"),
         Index("ix_benefit_payments_person", "person_id", "period"),
         Index("ix_benefit_payments_period", "period", "status"),
+        # the self-reference: without it, deleting a payment scans the table for retries of it
+        Index("ix_benefit_payments_retry_of", "retry_of_id"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)

@@ -36,6 +36,7 @@ from ansinh.benefits.payroll import (
     PaymentError,
     confirm_run,
     import_returns,
+    pay_approved_cases,
     payment_files,
     retry,
     run_exceptions,
@@ -488,6 +489,12 @@ def payroll_run(engine: EngineDep, principal: Writer, period: Annotated[str, For
         f"/benefits/payroll/{report.run_id}?notice={'run' if report.created else 'run_exists'}",
         status_code=303,
     )
+
+
+@router.post("/benefits/payroll/one-off", include_in_schema=False)
+def payroll_one_off(session: SessionDep, principal: Writer) -> Response:
+    report = pay_approved_cases(session, date.today(), actor=principal.username)
+    return RedirectResponse(f"/benefits/payroll/{report.run_id}?notice=run", status_code=303)
 
 
 @router.get("/benefits/payroll/{run_id}", response_class=HTMLResponse, include_in_schema=False)

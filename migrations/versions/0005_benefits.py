@@ -172,6 +172,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_benefit_payments_period', ['period', 'status'], unique=False)
         batch_op.create_index('ix_benefit_payments_person', ['person_id', 'period'], unique=False)
         batch_op.create_index('ix_benefit_payments_run', ['run_id', 'status'], unique=False)
+        batch_op.create_index('ix_benefit_payments_retry_of', ['retry_of_id'], unique=False)
 
     op.create_table('overpayments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -200,6 +201,7 @@ def downgrade() -> None:
 
     op.drop_table('overpayments')
     with op.batch_alter_table('benefit_payments', schema=None) as batch_op:
+        batch_op.drop_index('ix_benefit_payments_retry_of')
         batch_op.drop_index('ix_benefit_payments_run')
         batch_op.drop_index('ix_benefit_payments_person')
         batch_op.drop_index('ix_benefit_payments_period')
