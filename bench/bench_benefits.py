@@ -102,6 +102,13 @@ def main() -> None:
     ensure(args.db, args.people, args.seed)
     get_parameters()
     engine = make_engine(args.db)
+    with engine.begin() as conn:  # runs left by an interrupted benchmark
+        conn.execute(
+            text(
+                "DELETE FROM benefit_payments WHERE run_id IN (SELECT id FROM payroll_runs WHERE created_by = 'bench')"
+            )
+        )
+        conn.execute(text("DELETE FROM payroll_runs WHERE created_by = 'bench'"))
     with engine.connect() as conn:
         last = conn.execute(text("SELECT max(period) FROM payroll_runs WHERE kind = 'monthly'")).scalar_one()
         counts = {
