@@ -105,7 +105,8 @@ def main() -> None:
     with engine.begin() as conn:  # runs left by an interrupted benchmark
         conn.execute(
             text(
-                "DELETE FROM benefit_payments WHERE run_id IN (SELECT id FROM payroll_runs WHERE created_by = 'bench')"
+                "DELETE FROM benefit_payments"
+                " WHERE run_id IN (SELECT id FROM payroll_runs WHERE created_by = 'bench')"
             )
         )
         conn.execute(text("DELETE FROM payroll_runs WHERE created_by = 'bench'"))
