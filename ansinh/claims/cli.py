@@ -37,9 +37,10 @@ def ingest(
     path: Path = typer.Argument(..., exists=True, help="A GIAMDINHHS XML file or a directory of them"),
     as_json: bool = typer.Option(False, "--json", help="Print the receipts as JSON"),
     skip_card_check: bool = typer.Option(False, help="Do not check cards against the registry at intake"),
+    workers: int | None = typer.Option(None, help="Processes parsing files (default: one per core; 1: none)"),
 ) -> None:
     """Receive claim files: every file gets a receipt (accepted, duplicates, rejected with reasons)."""
-    from ansinh.claims.intake import IntakeSession, claim_files, ingest_file, load_known
+    from ansinh.claims.intake import IntakeSession, claim_files, load_known
 
     engine = get_engine()
     console = Console()
@@ -48,8 +49,7 @@ def ingest(
     totals = {"files": 0, "episodes": 0, "accepted": 0, "duplicates": 0, "rejected": 0, "file_errors": 0}
     receipts = []
     session = IntakeSession(engine, known, actor="cli")
-    for file in claim_files(path):
-        receipt = ingest_file(session, file)
+    for receipt in session.ingest_files(claim_files(path), workers=workers):
         totals["files"] += 1
         for k in ("episodes", "accepted", "duplicates", "rejected"):
             totals[k] += getattr(receipt, k)
@@ -57,7 +57,7 @@ def ingest(
         if as_json:
             receipts.append(receipt.as_dict())
         elif receipt.error_code or receipt.rejected:
-            console.print(f"{file.name}: {receipt.error_code or ''} {receipt.error_message or ''}")
+            console.print(f"{receipt.file_name}: {receipt.error_code or ''} {receipt.error_message or ''}")
             for pos, ma_lk, code, detail in receipt.rejections[:20]:
                 console.print(f"  HOSO {pos} {ma_lk or ''}: {code} {detail}")
     session.close()
