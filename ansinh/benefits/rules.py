@@ -128,9 +128,8 @@ class Draft:
     @property
     def legal_basis(self) -> list[str]:
         seen: list[str] = []
-        for text in [c.legal_basis for c in self.checks] + [
-            str(s.get("legal_basis", "")) for s in self.steps
-        ]:
+        step_bases = [str(s["legal_basis"] if isinstance(s, dict) else s.legal_basis) for s in self.steps]
+        for text in [c.legal_basis for c in self.checks] + step_bases:
             for part in text.split("; "):
                 if part and part not in seen:
                     seen.append(part)

@@ -5,6 +5,7 @@ the payroll classification."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from importlib import resources
@@ -75,7 +76,7 @@ def test_pension_woman_and_minimum_pension() -> None:
     )
     d = evaluate(P, "pension", man, h, {}, date(2026, 2, 1), date(2026, 2, 3))
     assert d.eligible and d.monthly_amount == 2_340_000
-    assert any("Art. 141.11" in s["legal_basis"] for s in d.steps)
+    assert any("Art. 141.11" in s["legal_basis"] for s in d.step_dicts())
 
 
 def test_pension_refused_before_retirement_age_and_with_too_few_years() -> None:
@@ -135,6 +136,9 @@ def test_one_time_worked_example_and_threshold() -> None:
     )
     d = evaluate(P, "one_time", a, h, {"ground": "dd"}, date(2026, 3, 2), date(2026, 3, 2))
     assert d.amount == 153_000_000
+    explained = json.loads(json.dumps(d.to_json(), default=str))  # what the case stores
+    assert "Law 41/2024/QH15 Art. 70.3" in explained["legal_basis"]
+    assert explained["steps"][-1]["value"] == 153_000_000 and explained["eligible"] is True
     assert not needs_second_approval(P, d, date(2026, 3, 2))  # threshold 200,000,000 (benefits.yaml)
     h["average_salary"] = 12_000_000
     d = evaluate(P, "one_time", a, h, {"ground": "dd"}, date(2026, 3, 2), date(2026, 3, 2))
