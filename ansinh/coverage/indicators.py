@@ -37,12 +37,12 @@ from typing import Any
 
 import ibis
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 from ibis import _ as col
 
-from ansinh.law.calculators.base import CalculationError
-from ansinh.law.calculators.retirement_age import PARAMETER, retirement_age
+from ansinh.law.calculators.retirement_age import PARAMETER
 from ansinh.law.parameters import ParameterSet, get_parameters
 from ansinh.law.periods import Period
 from ansinh.ledger.debt_ratio import Variant, debt_ratio
@@ -174,17 +174,10 @@ def retirement_table(persons: pa.Table, params: ParameterSet | None = None) -> p
     codes = np.unique(female * FAR + years * 12 + months - 1)
     genders = ["female" if c >= FAR else "male" for c in codes.tolist()]
     birth_m = [int(c % FAR) for c in codes.tolist()]
-    reached = []
-    for g, m in zip(genders, birth_m, strict=True):
-        first = Period.from_index(int(m)).first_day
-        try:
-            figures = retirement_age(params, gender=g, birth_date=first).figures
-            reached.append(Period.parse(str(figures["reached_month"])).index)
-        except CalculationError:
-            # reached before the schedule's first year: the earliest age in the parameter applies
-            name = PARAMETER[g]
-            years_, months_ = params.age(name, params.history(name)[0].valid_from)
-            reached.append(int(m) + years_ * 12 + months_)
+    reached = np.empty(len(codes), np.int64)
+    is_female = codes >= FAR
+    for gender, mask in (("female", is_female), ("male", ~is_female)):
+        reached[mask] = reached_months(params, gender, codes[mask] % FAR)
     return pa.table(
         {
             "gender": pa.array(genders, pa.string()),
@@ -192,6 +185,40 @@ def retirement_table(persons: pa.Table, params: ParameterSet | None = None) -> p
             "reached_m": pa.array(reached, pa.int64()),
         }
     )
+
+
+def reached_months(
+    params: ParameterSet, gender: str, birth_m: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Month in which people born in the months ``birth_m`` reach the retirement age: the rule of
+    :func:`ansinh.law.calculators.retirement_age.retirement_age` (the age in force in the calendar
+    year in which it is reached: the first year Y with birth month + age(Y) in Y; Decree 135/2020
+    Art. 4, Appendix I), vectorised over the birth months; the age of each year is read once from
+    the parameter. Before the schedule's first year, its first age applies.
+    (tests/unit/test_coverage_indicators.py checks it against the calculator for every month.)"""
+    if len(birth_m) == 0:
+        return np.zeros(0, np.int64)
+    name = PARAMETER[gender]
+    first_year = params.history(name)[0].valid_from.year
+    base_years, base_months = params.age(name, params.history(name)[0].valid_from)
+    lo, hi = int(birth_m.min()) // 12 + 40, int(birth_m.max()) // 12 + 81
+    years = np.arange(lo, hi + 1, dtype=np.int64)
+    ages = np.array(
+        [_age_months(params, name, int(y)) if y >= first_year else -1 for y in years.tolist()], np.int64
+    )
+    reached = birth_m[:, None] + ages[None, :]  # people × candidate years
+    hit = (ages[None, :] >= 0) & (reached // 12 == years[None, :])
+    first_hit = hit.argmax(axis=1)
+    found = hit[np.arange(len(birth_m)), first_hit]
+    out: npt.NDArray[np.int64] = np.where(
+        found, reached[np.arange(len(birth_m)), first_hit], birth_m + base_years * 12 + base_months
+    )
+    return out
+
+
+def _age_months(params: ParameterSet, name: str, year: int) -> int:
+    years, months = params.age(name, date(year, 1, 1))
+    return years * 12 + months
 
 
 class Batch:
@@ -280,37 +307,35 @@ class Batch:
     def _stock_block(self, people: Any, spells: Any, lo_m: int, hi_m: int) -> pa.Table:
         base = lo_m - 1
         one = ibis.literal(1, "int64")
+        zero = ibis.literal(0, "int64")
 
         def mask(a: Any, b: Any) -> Any:
+            """Bits of the months a..b within base..hi_m (0 when they do not meet)."""
             lo = ibis.greatest(a, ibis.literal(base, "int64")) - base
             hi = ibis.least(b, ibis.literal(hi_m, "int64")) - base
             return ibis.ifelse((a <= hi_m) & (b >= base) & (a <= b), (one << (hi + 1)) - (one << lo), 0)
 
-        x = spells.join(people, spells.person_id == people.id)
-        b = ibis.least(x.b, x.dm - 1)
-        ben_a = ibis.greatest(x.a, ibis.coalesce(x.reached_m, ibis.literal(FAR, "int64")))
-        x = x.select(
-            x.person_id,
-            x.kind,
-            m=mask(x.a, b),
-            mb=ibis.ifelse(x.ben, mask(ben_a, b), 0),
-        )
-        zero = ibis.literal(0, "int64")
+        # spells → masks OR-ed per person (no join on the big table) ...
+        x = spells.select(spells.person_id, spells.kind, spells.ben, m=mask(spells.a, spells.b))
         per_person = x.group_by("person_id").aggregate(
             si=ibis.ifelse(x.kind == "si", x.m, zero).bit_or(),
             vsi=ibis.ifelse(x.kind == "vsi", x.m, zero).bit_or(),
             ui=ibis.ifelse(x.kind == "ui", x.m, zero).bit_or(),
             hi=ibis.ifelse(x.kind == "hi", x.m, zero).bit_or(),
-            benefit=x.mb.bit_or(),
+            ben=ibis.ifelse(x.ben, x.m, zero).bit_or(),
         )
+        # ... then cut at death (months before the month of death) and, for benefits, at the
+        # retirement age (months from the month it is reached)
+        alive = mask(ibis.literal(base, "int64"), people.dm - 1)
+        elder = ibis.ifelse(people.reached_m.notnull(), mask(people.reached_m, people.dm - 1), zero)
         p = people.left_join(per_person, people.id == per_person.person_id).select(
             people.commune_code,
-            elderly=ibis.ifelse(people.reached_m.notnull(), mask(people.reached_m, people.dm - 1), zero),
-            si=ibis.coalesce(per_person.si, zero),
-            vsi=ibis.coalesce(per_person.vsi, zero),
-            ui=ibis.coalesce(per_person.ui, zero),
-            hi=ibis.coalesce(per_person.hi, zero),
-            benefit=ibis.coalesce(per_person.benefit, zero),
+            elderly=elder,
+            si=ibis.coalesce(per_person.si, zero) & alive,
+            vsi=ibis.coalesce(per_person.vsi, zero) & alive,
+            ui=ibis.coalesce(per_person.ui, zero) & alive,
+            hi=ibis.coalesce(per_person.hi, zero) & alive,
+            benefit=ibis.coalesce(per_person.ben, zero) & elder,
         )
         p = p.mutate(si_vsi=p.si | p.vsi)
         names = ("si", "vsi", "si_vsi", "ui", "hi", "benefit", "elderly")

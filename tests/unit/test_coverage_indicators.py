@@ -153,3 +153,28 @@ def test_targets_national_and_provincial() -> None:
         ("ui", 2020, 0.40),
         ("hi", 2020, 0.80),
     }
+
+
+def test_retirement_months_equal_the_calculator() -> None:
+    import numpy as np
+
+    from ansinh.law.calculators.base import CalculationError
+    from ansinh.law.calculators.retirement_age import retirement_age
+    from ansinh.law.parameters import get_parameters
+    from ansinh.law.periods import Period
+
+    params = get_parameters()
+    months = np.arange(1935 * 12, 2012 * 12, dtype=np.int64)
+    for gender in ("male", "female"):
+        batch = ind.reached_months(params, gender, months)
+        for m, got in zip(months.tolist(), batch.tolist(), strict=True):
+            try:
+                figures = retirement_age(
+                    params, gender=gender, birth_date=Period.from_index(m).first_day
+                ).figures
+            except CalculationError:
+                continue
+            assert got == Period.parse(str(figures["reached_month"])).index, (
+                gender,
+                str(Period.from_index(m)),
+            )
