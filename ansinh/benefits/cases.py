@@ -153,8 +153,10 @@ def _case_rows(engine: Engine, where: str, small: bool = False) -> pa.Table:
         SELECT c.id AS case_id, c.person_id, c.kind, c.event_date, c.facts, c.version,
                p.gender, p.birth_date, p.death_date, coalesce(b.n, 0) AS pensioner
         FROM benefit_cases c JOIN persons p ON p.id = c.person_id
+        -- a pensioner, or a pensioner until death (funeral Art. 85.1, survivors Art. 86.1)
         LEFT JOIN (SELECT person_id, count(*) AS n FROM beneficiaries
-                    WHERE kind = 'pension' AND end_period IS NULL GROUP BY person_id) b
+                    WHERE kind = 'pension' AND (end_period IS NULL OR stop_reason = 'death')
+                    GROUP BY person_id) b
           ON b.person_id = c.person_id
         WHERE {where}
         ORDER BY c.id
