@@ -178,9 +178,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-year", action="store_true")
     parser.add_argument("--year-only", action="store_true")
+    parser.add_argument("--review-only", type=Path, help="review the month of this ingested database only")
     parser.add_argument("--workers", type=int, default=None, help="intake worker processes (default: cores)")
     parser.add_argument("--memory-limit", default="5GB", help="DuckDB's memory limit for the year review")
     args = parser.parse_args()
+    if args.review_only:
+        month_review(args.review_only, (2026, 10), args.runs)
+        return
     if args.year_only:
         year_review(args.people, args.seed, args.runs, args.memory_limit)
         return
@@ -189,27 +193,32 @@ def main() -> None:
     copy = _path(args.db).with_name("bench-claims-run.db")
     runs = [ingest_run(args.db, xml_dir, copy, args.workers) for _ in range(args.runs)]
     print(f"ingest one month: median {statistics.median(runs):.1f} s [{', '.join(f'{r:.1f}' for r in runs)}]")
+    month_review(copy, period, args.runs)
+    if not args.skip_year:
+        year_review(args.people, args.seed, args.runs, args.memory_limit)
+
+
+def month_review(db: Path, period: tuple[int, int], runs: int) -> None:
     from ansinh.claims.review import run_review
     from ansinh.core.db import make_engine
 
-    engine = make_engine(f"sqlite:///{copy}")
+    engine = make_engine(f"sqlite:///{db}")
     review_runs = []
-    for _ in range(args.runs):
+    for _ in range(runs):
         load = os.getloadavg()[0]
         started = time.perf_counter()
         result = run_review(engine, period)
         review_runs.append(time.perf_counter() - started)
         print(
             f"  review: {result.outcomes.num_rows:,} episodes, {result.counts} in {review_runs[-1]:.1f} s; "
-            f"load average before {load:.2f}"
+            f"load average before {load:.2f}, after {os.getloadavg()[0]:.2f}",
+            flush=True,
         )
     print(
         f"review one month: median {statistics.median(review_runs):.1f} s "
         f"[{', '.join(f'{r:.1f}' for r in review_runs)}]; peak RSS of this process "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024:.2f} GB"
     )
-    if not args.skip_year:
-        year_review(args.people, args.seed, args.runs, args.memory_limit)
 
 
 def year_review(people: int, seed: int, runs: int, memory_limit: str) -> None:
