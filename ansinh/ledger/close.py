@@ -214,7 +214,9 @@ def _write(
     """The new entries, the arrears snapshot, the collection figures and the snapshot the next close
     starts from, in one transaction."""
     loaded_left = opening.payments["left_amount"].to_numpy(zero_copy_only=False)
-    entries = book.entries()
+    # In key order, the unique index on the key grows at its end instead of everywhere (3x less work
+    # for SQLite on a million entries).
+    entries = book.entries().sort_by("key")
     snapshot = balances(book, as_of)
     kpi = pa.concat_tables(kpi_rows) if kpi_rows else None
     periods = ", ".join(_q(p) for p in kpi["period"].to_pylist()) if kpi is not None else "''"

@@ -185,7 +185,8 @@ def compute_dues(
     }
     wide = (
         rows.group_by(["employer_id", "m"])
-        .aggregate(employees=rows.person_id.nunique(), **sums)
+        # rows are one per person × employer × month already: a count is the distinct employees
+        .aggregate(employees=rows.count(), **sums)
         .order_by(["employer_id", "m"])
         .to_pyarrow()
     )
