@@ -87,11 +87,11 @@ STATUS_LABELS = {
     "approved": N_("approved"),
     "returned": N_("returned"),
     "rejected": N_("rejected"),
-    "paid": N_("paid"),
+    "paid": N_("paid out"),
     "pending": N_("pending"),
     "failed": N_("failed"),
     "recovered": N_("recovered"),
-    "open": N_("open"),
+    "open": N_("not sent"),
     "sent": N_("sent"),
     "closed": N_("closed"),
 }
