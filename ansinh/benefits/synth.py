@@ -16,8 +16,9 @@ Behaviour, not law (the law is applied through :mod:`ansinh.benefits.rules`):
   late, so the month after death was paid and is an overpayment to recover;
 - cases: about 0.9 per 1,000 people a month ask for a one-time withdrawal after leaving work (their
   contribution history is the registry's), a third stay after counselling; pension dossiers for those
-  reaching retirement age; a few maternity and sickness dossiers; a funeral allowance for each
-  pensioner who died in the last year. Cases received in the last six weeks
+  reaching retirement age; a few maternity and sickness dossiers; half of the recent leavers of
+  working age claim unemployment benefit; a funeral allowance for each pensioner who died in the
+  last year. Cases received in the last six weeks
   are in flight (received or drafted); the others are decided. Every draft and amount comes from
   :func:`ansinh.benefits.rules.evaluate` on the synthetic history.
 """
@@ -424,6 +425,11 @@ def _cases(
     sick = sick[rng.random(len(sick)) < 0.004]
     sick_m = cfg.end_month - rng.integers(0, 3, len(sick))
 
+    # unemployment: recent leavers of working age claim within the three months after the contract
+    recent = np.flatnonzero((last >= cfg.end_month - 4) & (last < cfg.end_month) & ~open_ & ~is_dup)
+    recent = recent[(ctx.arrays["person_age"][recent] < 55) & (death_m[recent] > cfg.end_month)]
+    jobless = recent[rng.random(len(recent)) < 0.5]
+    ui_m = np.minimum(last[jobless] + 1 + rng.integers(0, 2, len(jobless)), cfg.end_month)
     funeral_m = np.minimum(death_m[died_pensioners] + rng.integers(0, 2, len(died_pensioners)), cfg.end_month)
     kinds = np.r_[
         np.full(len(asks), "one_time"),
@@ -431,9 +437,10 @@ def _cases(
         np.full(len(mothers), "maternity"),
         np.full(len(sick), "sickness"),
         np.full(len(died_pensioners), "funeral"),
+        np.full(len(jobless), "unemployment"),
     ].astype("<U12")
-    who = np.r_[asks, retirees, mothers, sick, died_pensioners]
-    recv = np.r_[recv_m, ret_m, birth_m, sick_m, funeral_m]
+    who = np.r_[asks, retirees, mothers, sick, died_pensioners, jobless]
+    recv = np.r_[recv_m, ret_m, birth_m, sick_m, funeral_m, ui_m]
     n = len(who)
     day_in = rng.integers(0, 26, n)
     received = first_day(recv) + day_in.astype("timedelta64[D]")
@@ -441,6 +448,8 @@ def _cases(
     event[kinds == "pension"] = first_day(recv[kinds == "pension"])
     event[kinds == "maternity"] = received[kinds == "maternity"] - np.timedelta64(20, "D")
     event[kinds == "sickness"] = received[kinds == "sickness"] - np.timedelta64(10, "D")
+    ui = kinds == "unemployment"
+    event[ui] = first_day(last[who[ui]] + 1) - np.timedelta64(1, "D")  # the contract's last day
     funeral = kinds == "funeral"
     event[funeral] = np.minimum(
         ctx.arrays["person_death"][who[funeral]].astype("datetime64[D]"), received[funeral]
