@@ -81,9 +81,11 @@ write_snapshot(snap, static, months(), on)
 prepared = time.perf_counter() - started
 result = review_snapshot(snap, on, memory_limit=sys.argv[3])
 took = time.perf_counter() - started
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+usage = resource.getrusage(resource.RUSAGE_SELF)
+rss = usage.ru_maxrss / 1024 / 1024
+cpu = usage.ru_utime + usage.ru_stime
 n = result.outcomes.num_rows
-print(f"{n} {result.findings.num_rows} {prepared:.2f} {took:.2f} {rss:.2f} {result.counts}")
+print(f"{n} {result.findings.num_rows} {prepared:.2f} {took:.2f} {rss:.2f} {cpu:.0f} {result.counts}")
 """
 
 
@@ -206,11 +208,13 @@ def month_review(db: Path, period: tuple[int, int], runs: int) -> None:
     review_runs = []
     for _ in range(runs):
         load = os.getloadavg()[0]
+        cpu = _cpu()
         started = time.perf_counter()
         result = run_review(engine, period)
         review_runs.append(time.perf_counter() - started)
         print(
-            f"  review: {result.outcomes.num_rows:,} episodes, {result.counts} in {review_runs[-1]:.1f} s; "
+            f"  review: {result.outcomes.num_rows:,} episodes, {result.counts} in {review_runs[-1]:.1f} s "
+            f"(CPU {_cpu() - cpu:.0f} s in all processes); "
             f"load average before {load:.2f}, after {os.getloadavg()[0]:.2f}",
             flush=True,
         )
@@ -243,14 +247,17 @@ def year_review(people: int, seed: int, runs: int, memory_limit: str) -> None:
             text=True,
             check=True,
         )
-        episodes, findings, prepared, took, rss, counts = out.stdout.strip().splitlines()[-1].split(" ", 5)
+        episodes, findings, prepared, took, rss, cpu, counts = (
+            out.stdout.strip().splitlines()[-1].split(" ", 6)
+        )
         times.append(float(took))
         peaks.append(float(rss))
         print(
             f"  review one year: {int(episodes):,} episodes, {int(findings):,} findings "
             f"in {float(took):.1f} s "
-            f"(snapshot by month {float(prepared):.1f} s); peak RSS {float(rss):.2f} GB; load before "
-            f"{load[0]:.2f}; {counts}"
+            f"(snapshot by month {float(prepared):.1f} s; CPU {cpu} s); peak RSS {float(rss):.2f} GB; "
+            f"load before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}; {counts}",
+            flush=True,
         )
     print(
         f"review one year: median {statistics.median(times):.1f} s [{', '.join(f'{t:.1f}' for t in times)}]; "
