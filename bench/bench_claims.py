@@ -182,7 +182,7 @@ def main() -> None:
     parser.add_argument("--year-only", action="store_true")
     parser.add_argument("--review-only", type=Path, help="review the month of this ingested database only")
     parser.add_argument("--workers", type=int, default=None, help="intake worker processes (default: cores)")
-    parser.add_argument("--memory-limit", default="5GB", help="DuckDB's memory limit for the year review")
+    parser.add_argument("--memory-limit", default="4GB", help="DuckDB's memory limit for the year review")
     args = parser.parse_args()
     if args.review_only:
         month_review(args.review_only, (2026, 10), args.runs)
