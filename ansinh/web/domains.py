@@ -53,10 +53,16 @@ def domain_template_packages() -> list[str]:
     return [pkg for pkg in domain_packages() if resources.files(pkg).joinpath("templates").is_dir()]
 
 
-def domain_catalogs(locale: str) -> list[bytes]:
-    """The ``.po`` sources of the domains for ``locale``."""
+def domain_catalogs(locale: str, first: str | None = None) -> list[bytes]:
+    """The ``.po`` sources of the domains for ``locale`` (``first``: that domain's catalog comes
+    last, so that its own translation of a word shared with another domain wins)."""
     out = []
-    for pkg in domain_packages():
+    packages = domain_packages()
+    if first is not None:
+        packages = [p for p in packages if p.rsplit(".", 1)[-1] != first] + [
+            p for p in packages if p.rsplit(".", 1)[-1] == first
+        ]
+    for pkg in packages:
         po = resources.files(pkg).joinpath("i18n", f"{locale}.po")
         if po.is_file():
             out.append(po.read_bytes())

@@ -17,7 +17,7 @@ from jinja2.runtime import Context
 from ansinh.core.money import format_dong
 from ansinh.core.text import mask_id
 from ansinh.web import labels
-from ansinh.web.domains import domain_template_packages
+from ansinh.web.domains import domain_packages, domain_template_packages
 from ansinh.web.i18n import DEFAULT_LOCALE, LOCALES, format_count, format_date, format_datetime, translations
 from ansinh.web.security import LANG_COOKIE, csrf_token
 
@@ -27,8 +27,11 @@ def locale_of(request: Request) -> str:
     return lang if lang in LOCALES else DEFAULT_LOCALE
 
 
-def translations_of(request: Request) -> Translations:
-    return translations(locale_of(request))
+def translations_of(request: Request, template: str | None = None) -> Translations:
+    """The request's catalog; for a domain's template (``ledger/…``), with that domain's words first."""
+    prefix = template.split("/", 1)[0] if template and "/" in template else None
+    domains = {pkg.rsplit(".", 1)[-1] for pkg in domain_packages()}
+    return translations(locale_of(request), prefix if prefix in domains else None)
 
 
 @pass_context
@@ -75,7 +78,7 @@ def render(
     """Render a page with what every page needs: catalog, locale, user, CSRF token, current path."""
     full: dict[str, Any] = {
         "request": request,
-        "translations": translations_of(request),
+        "translations": translations_of(request, template),
         "locale": locale_of(request),
         "principal": getattr(request.state, "principal", None),
         "csrf_token": csrf_token(request),

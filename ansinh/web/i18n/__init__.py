@@ -34,17 +34,24 @@ def N_(message: str) -> str:
     return message
 
 
-@lru_cache(maxsize=len(LOCALES))
-def translations(locale: str) -> Translations:
-    """The compiled catalog of ``locale`` (English msgids stand for themselves)."""
+@lru_cache(maxsize=8 * len(LOCALES))
+def translations(locale: str, domain: str | None = None) -> Translations:
+    """The compiled catalog of ``locale`` (English msgids stand for themselves) for a page of
+    ``domain`` (``ledger``, ``claims``…; None: the application's own pages).
+
+    Every domain brings its own catalog and they are merged; a word two domains translate
+    differently ("Status": "Tình trạng" of a debt, "Đánh giá" of an indicator) takes the translation
+    of the page's own domain, and the application's own on its pages."""
     if locale not in LOCALES:
         locale = DEFAULT_LOCALE
     from ansinh.web.domains import domain_catalogs
 
     source = resources.files("ansinh.web.i18n").joinpath(f"{locale}.po").read_bytes()
     merged = _compile(source, locale)
-    for domain_source in domain_catalogs(locale):  # each domain brings its own catalog
+    for domain_source in domain_catalogs(locale, first=domain):
         merged.merge(_compile(domain_source, locale))
+    if domain is None:
+        merged.merge(_compile(source, locale))
     return merged
 
 
