@@ -324,7 +324,9 @@ def _frequent(
 
     limit = get_parameters().integer("claims_outpatient_visits_per_month", ctx.config.reference_date)
     cards = set(e["card"][base].tolist())
-    mask = np.isin(e["card"], list(cards)) & (e["kind"] == 1)
+    # a set look-up per episode (np.isin on an object array compares every pair: hours for a year)
+    held = np.fromiter((c in cards for c in e["card"]), dtype=bool, count=len(e["card"]))
+    mask = held & (e["kind"] == 1)
     idx = np.flatnonzero(mask)
     month = e["admit"][idx].astype("datetime64[M]")
     order = np.lexsort((idx, e["admit"][idx], month, e["card"][idx].astype(str)))
