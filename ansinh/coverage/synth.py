@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import ibis
@@ -52,6 +52,7 @@ def estimate_denominators(
     years: list[int],
     rates: dict[str, float],
     source: str,
+    stamped: datetime | None = None,
 ) -> pa.Table:
     """Population, working-age population and labour force on 1 July of each year, per commune and
     for the province, from person records (id, commune_code, gender, birth_date, death_date)."""
@@ -80,7 +81,7 @@ def estimate_denominators(
     commune = np.array([index.get(c, -1) for c in persons["commune_code"].to_pylist()], np.int64)
     inside = commune >= 0
     rows: dict[str, list[Any]] = {name: [] for name in DENOMINATOR_SCHEMA.names}
-    now = datetime.now(UTC)
+    now = stamped or datetime.now(UTC)
     for year in years:
         at = np.datetime64(date(year, 7, 1), "D")
         alive = inside & (birth <= at) & (np.isnat(death) | (death > at))
@@ -118,7 +119,8 @@ def ledger_cells(entries: pa.Table, employers: pa.Table) -> pa.Table:
         receivable=ibis.ifelse(x.kind.isin(("due", "adjustment")), x.amount, 0).sum().cast("int64"),
         amount=x.amount.sum().cast("int64"),
     )
-    result: pa.Table = con.to_pyarrow(out)
+    # sorted: DuckDB's group order varies from run to run, and the same seed must give the same table
+    result: pa.Table = con.to_pyarrow(out.order_by(["commune_code", "period", "posted"]))
     return result
 
 
@@ -142,6 +144,8 @@ def generate_coverage(ctx: SynthContext) -> None:
         years,
         rates,
         SYNTH_SOURCE,
+        # the synthetic reference date, not the wall clock: the same seed gives the same tables
+        stamped=datetime.combine(cfg.reference_date, time(17), UTC),
     )
     ctx.tables["coverage_denominators"] = denominators
     facts = ind.Facts(
