@@ -34,7 +34,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check ansinh tests bench
 	$(BIN)/mypy ansinh
-	$(BIN)/pytest -m "not scale" -q
+	$(BIN)/pytest -m "not scale" -q -n 2 --dist loadfile --durations=15
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check ansinh tests bench
