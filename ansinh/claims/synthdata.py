@@ -185,7 +185,8 @@ class Skeleton:
         np.add.at(total, ln["ep"], amount)
         rate = RATE_BY_DIGIT[e["digit"]]
         rate = np.where(e["r09"], 100, rate)
-        fund = np.where(total < self.threshold, total, (total * rate + 50) // 100)
+        threshold = small_visit_threshold(e["admit"])
+        fund = np.where(total < threshold, total, (total * rate + 50) // 100)
         fund = np.where(e["r09"] | e["r10"], total, fund)
         copay = total - fund
         seq = np.ones(len(item), dtype=np.int64)
@@ -255,6 +256,22 @@ class Skeleton:
             }
         )
         return episodes, lines
+
+
+def small_visit_threshold(admitted: np.ndarray) -> np.ndarray:
+    """15% of the base salary on each admission date (Law on HI Art. 22.1(e)): the base salary changes
+    within a year of claims (2,340,000 → 2,530,000 đồng on 1 July 2026)."""
+    params = get_parameters()
+    starts = sorted(
+        {e.valid_from for e in params.history("reference_level")}
+        | {e.valid_from for e in params.history("hi_small_visit_share")}
+    )
+    starts = [d for d in starts if d >= date(2015, 1, 1)]  # both in force (as the review's table)
+    share = [params.rate("hi_small_visit_share", d) * params.dong("reference_level", d) for d in starts]
+    values = np.array([int(v.to_integral_value()) for v in share], dtype=np.int64)
+    day = admitted.astype("datetime64[D]")
+    at = np.searchsorted(np.array(starts, dtype="datetime64[D]"), day, side="right") - 1
+    return values[np.maximum(at, 0)]
 
 
 def _decode(indices: np.ndarray, values: list[Any]) -> pa.Array:

@@ -21,6 +21,7 @@ from ansinh.claims.synthdata import (
     Skeleton,
     _lines_for,
     episode_totals,
+    small_visit_threshold,
 )
 from ansinh.synth.context import SynthContext
 
@@ -253,7 +254,7 @@ def plant_all(ctx: SynthContext, refs: Refs, sk: Skeleton, rng: np.random.Genera
     _frequent(ctx, sk, refs, rng, k, labels, pool)
     # R09 and R10 need the totals: choose among digit-4 cards above the small-visit threshold.
     total = episode_totals(sk, refs)
-    rich = (total >= sk.threshold * 1.2) & (e["digit"] == 4)
+    rich = (total >= small_visit_threshold(e["admit"]) * 1.2) & (e["digit"] == 4)
     rich[n:] = False
     eps = _take(pool, rng, k, rich)
     e["r09"][eps] = True
