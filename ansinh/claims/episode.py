@@ -406,9 +406,7 @@ def _build(
         )
     year = s.get("NAM_QT", "")
     month = s.get("THANG_QT", "")
-    practitioner = next(
-        (ln[10] for ln in lines if ln[0] == "XML3" and ln[10]), None
-    )
+    practitioner = next((ln[10] for ln in lines if ln[0] == "XML3" and ln[10]), None)
     row = {
         "facility_code": facility,
         "ma_lk": ma_lk,
