@@ -28,11 +28,11 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from ansinh.benefits.history import history_for, small_query
+from ansinh.benefits.history import history_for
 from ansinh.benefits.models import CASE_KINDS, Beneficiary, BenefitCase, BenefitCaseEvent
 from ansinh.benefits.rules import Applicant, Draft, evaluate, needs_second_approval
 from ansinh.benefits.workdays import add_working_days, due_dates
-from ansinh.core.arrow_io import read_query
+from ansinh.core.arrow_io import read_query, read_small
 from ansinh.core.db import unit_of_work
 from ansinh.law.parameters import ParameterSet, get_parameters
 from ansinh.law.periods import Period
@@ -162,7 +162,7 @@ def _case_rows(engine: Engine, where: str, small: bool = False) -> pa.Table:
         ORDER BY c.id
     """
     if small:
-        return small_query(engine, sql, CASE_FACTS_SCHEMA)
+        return read_small(engine, sql, CASE_FACTS_SCHEMA)
     return read_query(engine, sql, CASE_FACTS_SCHEMA)
 
 
@@ -199,7 +199,7 @@ def evaluate_rows(
 
 def _regions(engine: Engine) -> dict[int, int]:
     """Each employer's current wage region (the latest row)."""
-    table = small_query(
+    table = read_small(
         engine,
         "SELECT employer_id, region, valid_from FROM employer_regions ORDER BY employer_id, valid_from",
         pa.schema([("employer_id", pa.int64()), ("region", pa.int64()), ("valid_from", pa.date32())]),

@@ -34,7 +34,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ansinh.core.arrow_io import read_query
+from ansinh.core.arrow_io import read_query, read_small
 from ansinh.law.parameters import ParameterSet, get_parameters
 
 CASES_SCHEMA = pa.schema([("case_id", pa.int64()), ("person_id", pa.int64()), ("event_date", pa.date32())])
@@ -209,20 +209,6 @@ def summarise(
     return result
 
 
-def small_query(engine: Any, sql: str, schema: pa.Schema) -> pa.Table:
-    """A small result through SQLAlchemy, in process (no worker start-up), typed by ``schema``
-    (SQLite returns dates as ISO text)."""
-    with engine.connect() as conn:
-        rows = conn.exec_driver_sql(sql).all()
-    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
-    arrays = []
-    for col, f in zip(columns, schema, strict=True):
-        if pa.types.is_date(f.type):
-            col = tuple(date.fromisoformat(v[:10]) if isinstance(v, str) else v for v in col)
-        arrays.append(pa.array(col, f.type))
-    return pa.table(arrays, schema=schema)
-
-
 def read_facts(engine: Any, person_ids: list[int] | None = None) -> tuple[pa.Table, pa.Table]:
     """The spells (si, ui, vsi) and the open employer months, read into Arrow.
 
@@ -236,14 +222,14 @@ def read_facts(engine: Any, person_ids: list[int] | None = None) -> tuple[pa.Tab
     open_sql = "SELECT employer_id, period FROM ledger_balances WHERE open_amount > 0"
     if person_ids is not None and len(person_ids) <= SMALL:
         ids = ", ".join(str(int(i)) for i in person_ids) or "NULL"
-        spells = small_query(engine, f"{sql} AND person_id IN ({ids})", SPELLS_SCHEMA)
+        spells = read_small(engine, f"{sql} AND person_id IN ({ids})", SPELLS_SCHEMA)
         employers = sorted({int(e) for e in spells["employer_id"].drop_null().to_pylist()})
         emp = ", ".join(map(str, employers)) or "NULL"
-        return spells, small_query(engine, f"{open_sql} AND employer_id IN ({emp})", OPEN_SCHEMA)
+        return spells, read_small(engine, f"{open_sql} AND employer_id IN ({emp})", OPEN_SCHEMA)
     if person_ids is not None and len(person_ids) <= LISTED:
         ids = ", ".join(str(int(i)) for i in person_ids)
         sql = f"{sql} AND person_id IN ({ids})"
-    return read_query(engine, sql, SPELLS_SCHEMA), small_query(engine, open_sql, OPEN_SCHEMA)
+    return read_query(engine, sql, SPELLS_SCHEMA), read_small(engine, open_sql, OPEN_SCHEMA)
 
 
 #: Up to this many persons, facts are read in process (faster than starting the ADBC worker).

@@ -45,12 +45,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from ansinh.core.arrow_io import read_query
+from ansinh.core.arrow_io import read_query, read_small
 from ansinh.core.audit import record
 from ansinh.core.scope import AreaScope, NotFound
 from ansinh.coverage.indicators import FAR, PARTS, month_index, retirement_table
 from ansinh.coverage.models import LIST_KINDS, OUTCOMES, Campaign, Contact
-from ansinh.coverage.service import existing_tables, small_query
+from ansinh.coverage.service import existing_tables
 from ansinh.law.calculators.voluntary import GROUPS, voluntary
 from ansinh.law.parameters import get_parameters
 from ansinh.law.periods import Period
@@ -215,7 +215,7 @@ def _read(engine: Engine, commune: str) -> tuple[pa.Table, pa.Table, pa.Table, p
     }
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {name: pool.submit(read_query, engine, sql, schema) for name, (sql, schema) in big.items()}
-        poverty = small_query(
+        poverty = read_small(
             engine,
             "SELECT hp.household_id AS household_id, hp.year AS year, hp.status AS status "
             "FROM household_poverty hp "
@@ -224,7 +224,7 @@ def _read(engine: Engine, commune: str) -> tuple[pa.Table, pa.Table, pa.Table, p
         )
         cases = None
         if "benefit_cases" in existing_tables(engine):
-            cases = small_query(
+            cases = read_small(
                 engine,
                 "SELECT c.person_id AS person_id, c.decided_on AS decided_on, COALESCE(c.amount, "
                 "0) AS amount "

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
-from ansinh.core.arrow_io import bulk_write, read_query
+from ansinh.core.arrow_io import bulk_write, read_query, read_small
 from ansinh.core.db import unit_of_work
 from ansinh.coverage import indicators as ind
 from ansinh.coverage.definitions import HEADLINE, INDICATORS
@@ -70,20 +70,6 @@ def _q(text: str) -> str:
 
 def existing_tables(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
-
-
-def small_query(engine: Engine, sql: str, schema: pa.Schema) -> pa.Table:
-    """A small result in process through SQLAlchemy (no worker start-up; the big tables go through
-    :func:`read_query`)."""
-    with engine.connect() as conn:
-        rows = conn.exec_driver_sql(sql).all()
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
-    arrays = []
-    for values, f in zip(columns, schema, strict=True):
-        if pa.types.is_date(f.type):  # SQLite returns dates as ISO text
-            values = tuple(date.fromisoformat(v[:10]) if isinstance(v, str) else v for v in values)
-        arrays.append(pa.array(list(values), f.type))
-    return pa.table(arrays, schema=schema)
 
 
 def _as_days(schema: pa.Schema) -> pa.Schema:
@@ -133,13 +119,13 @@ def read_facts(engine: Engine, province: str, *, full: bool = False) -> ind.Fact
             return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
         return f"({column} - DATE '1970-01-01')"
 
-    communes = small_query(
+    communes = read_small(
         engine,
         f"SELECT code FROM communes WHERE province_code = {_q(province)} ORDER BY code",
         pa.schema([("code", pa.string())]),
     )
     codes = [str(c) for c in communes["code"].to_pylist()]
-    denominators = small_query(
+    denominators = read_small(
         engine,
         "SELECT area_code, year, population, labour_force, working_age_population FROM coverage_denominators",
         ind.DENOMS,
@@ -162,13 +148,13 @@ def read_facts(engine: Engine, province: str, *, full: bool = False) -> ind.Fact
         cached = (
             None
             if full
-            else small_query(
+            else read_small(
                 engine,
                 "SELECT commune_code, period, posted, receivable, amount, upto_id FROM coverage_ledger_cells",
                 LEDGER_CACHE,
             )
         )
-        latest = small_query(
+        latest = read_small(
             engine, "SELECT MAX(id) AS id FROM ledger_entries", pa.schema([("id", pa.int64())])
         )
         top = latest["id"][0].as_py() or 0
@@ -215,7 +201,7 @@ def read_facts(engine: Engine, province: str, *, full: bool = False) -> ind.Fact
     if "ledger_cells" in read:
         facts.ledger_cells = merge_cells(cached, read["ledger_cells"])
         facts.ledger_upto = top
-        facts.ledger_kpis = small_query(
+        facts.ledger_kpis = read_small(
             engine,
             "SELECT period, receivable_ytd, arrears_late, arrears_collectible, arrears_open FROM ledger_kpis",
             ind.KPIS,

@@ -78,10 +78,6 @@ def _arrow(python_type: type) -> pa.DataType:
     return {int: pa.int64(), str: pa.string(), date: pa.date32()}[python_type]
 
 
-#: A small result read in this process (kept under this name for the modules that import it).
-small_query = read_small
-
-
 def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -96,12 +92,12 @@ def read_facts(engine: Engine, first: int, last: int) -> tuple[pa.Table, pa.Tabl
         f"AND (valid_to IS NULL OR valid_to >= {_q(start)})",
         _schema("participations", "person_id", "employer_id", "scheme", "valid_from", "valid_to", "salary"),
     )
-    regions = small_query(
+    regions = read_small(
         engine,
         "SELECT employer_id, region, valid_from, valid_to FROM employer_regions",
         _schema("employer_regions", "employer_id", "region", "valid_from", "valid_to"),
     )
-    leave_rows = small_query(
+    leave_rows = read_small(
         engine,
         "SELECT person_id, employer_id, from_period, to_period FROM declarations WHERE kind = 'unpaid_leave'",
         _schema("declarations", "person_id", "employer_id", "from_period", "to_period"),
@@ -127,7 +123,7 @@ def read_facts(engine: Engine, first: int, last: int) -> tuple[pa.Table, pa.Tabl
 def load_book(engine: Engine, first: int, last: int, source: str) -> tuple[Book, Opening]:
     """The book as the posted entries, payments, reminders and employer statuses leave it, and the
     opening it started from (:mod:`ansinh.ledger.opening`)."""
-    employers = small_query(engine, "SELECT id FROM employers ORDER BY id", _schema("employers", "id"))[
+    employers = read_small(engine, "SELECT id FROM employers ORDER BY id", _schema("employers", "id"))[
         "id"
     ].to_numpy(zero_copy_only=False)
     year_start = last - last % 12  # the year's months count in the receivable
@@ -138,7 +134,7 @@ def load_book(engine: Engine, first: int, last: int, source: str) -> tuple[Book,
     )
     # Dues already posted for the months being priced (to post only differences). The employers
     # drive the query so that it walks the (employer_id, period) index.
-    dues = small_query(
+    dues = read_small(
         engine,
         "SELECT employer_id, period, scheme, party, kind, SUM(amount) AS amount, COUNT(*) AS entries "
         "FROM ledger_entries WHERE employer_id IN (SELECT id FROM employers) "
@@ -178,7 +174,7 @@ def load_book(engine: Engine, first: int, last: int, source: str) -> tuple[Book,
             pays["amount"].to_numpy(zero_copy_only=False),
             pays["left_amount"].to_numpy(zero_copy_only=False),
         )
-    rem = small_query(
+    rem = read_small(
         engine,
         "SELECT employer_id, sent_on, period_from, period_to FROM reminders",
         _schema("reminders", "employer_id", "sent_on", "period_from", "period_to"),
@@ -190,7 +186,7 @@ def load_book(engine: Engine, first: int, last: int, source: str) -> tuple[Book,
             period_indices(rem["period_from"]),
             period_indices(rem["period_to"]),
         )
-    gone = small_query(
+    gone = read_small(
         engine,
         "SELECT employer_id, MIN(valid_from) AS valid_from FROM employer_statuses "
         "WHERE status IN ('dissolved', 'absconded') GROUP BY employer_id",

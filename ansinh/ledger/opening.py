@@ -37,7 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ansinh.core.arrow_io import read_query, read_small
-from ansinh.ledger.periods import period_indices, period_text
+from ansinh.ledger.periods import period_indices
 
 SCHEMES = ("si", "hi", "ui")
 CELL_SCHEMA = pa.schema(
@@ -361,7 +361,6 @@ __all__ = [
     "last_mark",
     "open_ledger",
     "period_dues_table",
-    "period_text",
     "snapshot_statements",
     "with_month_index",
 ]
