@@ -11,7 +11,9 @@ estimate-denominators``). Then:
 - *batch*: ``compute_and_write`` for the 36 months ending ``--to``, ``--runs`` times: the reads
   into Arrow (SQLite through the ADBC worker processes, three at a time), the indicators (Ibis on
   DuckDB), the projections of the headline indicators of every area (statsmodels), the write;
-  medians of each step and of the total;
+  medians of each step and of the total, each with its CPU time (this process's threads and its
+  finished children, the SQLite workers) and the load average: on a shared 2-core machine the wall
+  time says as much about the neighbours as about the code;
 - *indicators in memory*: :func:`ansinh.coverage.indicators.compute` alone on facts already read
   (the Ibis/DuckDB job), ``--runs`` times;
 - *dashboard*: GET /coverage (the director's page: headline figures, eight trend charts, the
@@ -81,9 +83,12 @@ def ensure(url: str, people: int, seed: int, last: str) -> None:
         )
 
 
-def median_report(name: str, values: list[float], unit: str = "s") -> None:
+def median_report(name: str, values: list[float], unit: str = "s", cpu: list[float] | None = None) -> None:
     shown = ", ".join(f"{v:.2f}" for v in values)
-    print(f"{name:<34} median {statistics.median(values):7.2f} {unit}  [{shown}]")
+    line = f"{name:<34} median {statistics.median(values):7.2f} {unit}  [{shown}]"
+    if cpu:
+        line += f"  CPU median {statistics.median(cpu):.2f} {unit} [{', '.join(f'{v:.2f}' for v in cpu)}]"
+    print(line)
 
 
 def main() -> None:
@@ -94,13 +99,14 @@ def main() -> None:
     parser.add_argument("--to", default="2026-10", help="last month of the 36")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--n", type=int, default=200, help="dashboard requests")
+    parser.add_argument("--full", action="store_true", help="every run re-reads everything (no caches)")
     args = parser.parse_args()
     ensure(args.db, args.people, args.seed, args.to)
 
     from ansinh.core.db import make_engine
     from ansinh.core.settings import get_settings
     from ansinh.coverage import indicators as ind
-    from ansinh.coverage.service import compute_and_write, default_window, read_facts
+    from ansinh.coverage.service import compute_and_write, cpu_seconds, default_window, read_facts
 
     engine = make_engine(args.db)
     province = get_settings().province_code
@@ -115,28 +121,43 @@ def main() -> None:
     )
 
     steps: dict[str, list[float]] = {}
-    totals = []
-    for _ in range(args.runs):
-        started = time.perf_counter()
-        report = compute_and_write(engine, province, first, last)
+    step_cpu: dict[str, list[float]] = {}
+    totals, cpus, loads = [], [], []
+    for i in range(args.runs):
+        load_before = os.getloadavg()[0]
+        started, cpu0 = time.perf_counter(), cpu_seconds()
+        report = compute_and_write(engine, province, first, last, full=args.full)
         totals.append(time.perf_counter() - started)
+        cpus.append(cpu_seconds() - cpu0)
+        loads.append(os.getloadavg()[0])
         for step, seconds in report.timings.items():
             steps.setdefault(step, []).append(seconds)
+            step_cpu.setdefault(step, []).append(report.cpu.get(step, 0.0))
+        print(
+            f"  run {i + 1}: wall {totals[-1]:.2f} s, CPU {cpus[-1]:.2f} s; "
+            + ", ".join(f"{k} {v:.2f}/{report.cpu.get(k, 0.0):.2f}" for k, v in report.timings.items())
+            + f" (wall/CPU s); load average {load_before:.2f} before, {loads[-1]:.2f} after"
+        )
     print(
         f"batch: {report.rows:,} figures, {report.projections:,} projections"
         + (f"; no data: {', '.join(report.missing)}" if report.missing else "")
     )
     for step, values in steps.items():
-        median_report(f"  {step}", values)
-    median_report("batch total (read → write)", totals)
+        median_report(f"  {step}", values, cpu=step_cpu[step])
+    median_report("batch total (read → write)", totals, cpu=cpus)
+    print(
+        f"  load average (1 min) after each run: {', '.join(f'{v:.2f}' for v in loads)} "
+        f"on {os.cpu_count()} cores"
+    )
 
     facts = read_facts(engine, province)
-    memory = []
+    memory, memory_cpu = [], []
     for _ in range(args.runs):
-        started = time.perf_counter()
+        started, cpu0 = time.perf_counter(), cpu_seconds()
         ind.compute(facts, first, last)
         memory.append(time.perf_counter() - started)
-    median_report("indicators in memory (Ibis/DuckDB)", memory)
+        memory_cpu.append(cpu_seconds() - cpu0)
+    median_report("indicators in memory (Ibis/DuckDB)", memory, cpu=memory_cpu)
 
     dashboard(engine, args.n)
     engine.dispose()
