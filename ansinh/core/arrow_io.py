@@ -14,10 +14,11 @@ its own SQLite library, and two SQLite libraries must never open one database fi
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -94,6 +95,9 @@ def postgres_connection(engine: Engine) -> Iterator[Any]:
         conn.close()
 
 
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b")
+
+
 def _run_worker(args: list[str], stdin: bytes | None = None) -> bytes:
     proc = subprocess.run(
         [sys.executable, "-m", "ansinh.core.sqlite_worker", *args],
@@ -102,16 +106,24 @@ def _run_worker(args: list[str], stdin: bytes | None = None) -> bytes:
         check=False,
     )
     if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise BulkIOError(message[-1] if message else f"sqlite worker failed ({proc.returncode})")
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        # The exception line of the traceback and what follows it (ADBC adds "query was: ...").
+        starts = [i for i, line in enumerate(lines) if _EXCEPTION_LINE.match(line)]
+        message = " ".join(lines[starts[-1] :] if starts else lines[-1:])
+        raise BulkIOError(message or f"sqlite worker failed ({proc.returncode})")
     return proc.stdout
 
 
-def read_query(engine: Engine, sql: str, schema: pa.Schema | None = None) -> pa.Table:
+def read_query(
+    engine: Engine, sql: str, schema: pa.Schema | None = None, *, batch_rows: int | None = None
+) -> pa.Table:
     """Run one SELECT and return the result as an Arrow table (dates as date32 on both backends),
-    cast to ``schema`` when given (see :func:`arrow_schema`)."""
+    cast to ``schema`` when given (see :func:`arrow_schema`). ``batch_rows``: rows per batch of
+    SQLite's ADBC driver (default 1,024; larger batches cost less for millions of rows, and the
+    driver infers each column's type from the first batch)."""
     if _is_sqlite(engine):
-        out = _run_worker(["read", _sqlite_path(engine)], stdin=sql.encode("utf-8"))
+        extra = [str(batch_rows)] if batch_rows else []
+        out = _run_worker(["read", _sqlite_path(engine), *extra], stdin=sql.encode("utf-8"))
         table = _sqlite_dates(pa.ipc.open_stream(out).read_all())
     else:
         with postgres_connection(engine) as conn, conn.cursor() as cur:
@@ -173,12 +185,16 @@ def bulk_write(
     *,
     before: Sequence[str] = (),
     after: Sequence[str] = (),
+    prechecked: Collection[str] = (),
 ) -> list[int]:
     """In one transaction: run the ``before`` statements, append each Arrow table to the existing
     table of that name, then run the ``after`` statements. Returns the row counts of the ``before``
-    statements. All or nothing."""
+    statements. All or nothing.
+
+    ``prechecked`` names tables whose CHECK constraints the caller has verified on the Arrow data
+    (vectorised): SQLite then skips evaluating them row by row; PostgreSQL checks anyway."""
     if _is_sqlite(engine):
-        return _sqlite_bulk_write(engine, tables, before, after)
+        return _sqlite_bulk_write(engine, tables, before, after, prechecked)
     rowcounts: list[int] = []
     with postgres_connection(engine) as conn:
         try:
@@ -225,7 +241,11 @@ def write_table(engine: Engine, table_name: str, data: pa.Table) -> int:
 
 
 def _sqlite_bulk_write(
-    engine: Engine, tables: Mapping[str, pa.Table], before: Sequence[str], after: Sequence[str]
+    engine: Engine,
+    tables: Mapping[str, pa.Table],
+    before: Sequence[str],
+    after: Sequence[str],
+    prechecked: Collection[str],
 ) -> list[int]:
     with tempfile.TemporaryDirectory(prefix="ansinh-bulk-") as tmp:
         entries = []
@@ -240,7 +260,12 @@ def _sqlite_bulk_write(
                 out.write_table(_dates_as_text(data))
             entries.append([name, str(path)])
         manifest = Path(tmp) / "manifest.json"
-        plan = {"statements": list(before), "tables": entries, "after": list(after)}
+        plan = {
+            "statements": list(before),
+            "tables": entries,
+            "after": list(after),
+            "prechecked": sorted(prechecked),
+        }
         manifest.write_text(json.dumps(plan), encoding="utf-8")
         out_bytes = _run_worker(["write", _sqlite_path(engine), str(manifest)])
     rowcounts = [int(n) for n in json.loads(out_bytes)["rowcounts"]]
