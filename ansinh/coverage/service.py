@@ -116,9 +116,23 @@ def merge_cells(cached: pa.Table | None, new: pa.Table) -> pa.Table:
     )
 
 
-def read_facts(engine: Engine, province: str, *, full: bool = False) -> ind.Facts:
+#: Rows per batch of SQLite's ADBC driver for the big reads (its default, 1,024, makes 4,000
+#: batches of the participations).
+BATCH_ROWS = 65_536
+#: The participations are read in this many id ranges at the same time (a worker process each on
+#: SQLite, a connection each on PostgreSQL).
+PART_SLICES = 2
+
+
+def read_facts(
+    engine: Engine, province: str, *, full: bool = False, window: tuple[int, int] | None = None
+) -> ind.Facts:
     """Everything the batch needs, as Arrow tables. The big reads run at the same time (each in its
-    own worker process on SQLite)."""
+    own worker process on SQLite), the participations in :data:`PART_SLICES` id ranges.
+
+    ``window`` (first, last month index): only the spells in force at some time from the month
+    before ``first`` to ``last`` are read — the others give no month of the window (same figures,
+    fewer rows once the registry holds decades of spells)."""
     tables = existing_tables(engine)
     sqlite = engine.url.get_backend_name() == "sqlite"
 
@@ -146,12 +160,30 @@ def read_facts(engine: Engine, province: str, *, full: bool = False) -> ind.Fact
             f"{days('death_date')} AS death_date FROM persons WHERE merged_into_id IS NULL",
             _as_days(ind.PERSONS),
         ),
-        "participations": (
-            f"SELECT person_id, scheme, {days('valid_from')} AS valid_from, {days('valid_to')} AS valid_to, "
-            "COALESCE(hi_group, '') AS hi_group FROM participations",
-            _as_days(ind.PARTS),
-        ),
     }
+    in_window = ""
+    if window is not None:
+        since = ind.first_day(window[0] - 1).isoformat()
+        until = ind.first_day(window[1] + 1).isoformat()
+        in_window = f" AND valid_from < {_q(until)} AND (valid_to IS NULL OR valid_to >= {_q(since)})"
+    ids = read_small(
+        engine,
+        "SELECT MIN(id) AS lo, MAX(id) AS hi FROM participations",
+        pa.schema([("lo", pa.int64()), ("hi", pa.int64())]),
+    )
+    lo, hi = (ids[c][0].as_py() or 0 for c in ("lo", "hi"))
+    step = (hi - lo) // PART_SLICES + 1
+    part_names = []
+    for i in range(PART_SLICES):
+        name = f"participations_{i}"
+        part_names.append(name)
+        big[name] = (
+            f"SELECT person_id, scheme, {days('valid_from')} AS valid_from, "
+            f"{days('valid_to')} AS valid_to, COALESCE(hi_group, '') AS hi_group FROM participations "
+            f"WHERE id >= {lo + i * step} AND id < {lo + (i + 1) * step} "
+            f"AND scheme IN ('si', 'vsi', 'ui', 'hi'){in_window}",
+            _as_days(ind.PARTS),
+        )
     watermark = 0
     cached = None
     if "ledger_entries" in tables:
@@ -198,14 +230,17 @@ def read_facts(engine: Engine, province: str, *, full: bool = False) -> ind.Fact
         ),
     }
     big.update({name: spec for name, spec in benefit_sql.items() if name in tables})
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = {name: pool.submit(read_query, engine, sql, schema) for name, (sql, schema) in big.items()}
+    with ThreadPoolExecutor(max_workers=PART_SLICES + 1) as pool:
+        futures = {
+            name: pool.submit(read_query, engine, sql, schema, batch_rows=BATCH_ROWS)
+            for name, (sql, schema) in big.items()
+        }
         read = {name: f.result() for name, f in futures.items()}
     facts = ind.Facts(
         province,
         codes,
         _dates(read["persons"], ind.PERSONS),
-        _dates(read["participations"], ind.PARTS),
+        _dates(pa.concat_tables([read[name] for name in part_names]), ind.PARTS),
         denominators,
     )
     if "ledger_cells" in read:
@@ -287,6 +322,26 @@ def default_window(months: int = 36, last: str | None = None, today: date | None
     return end - months + 1, end
 
 
+def write_snapshot(engine: Engine, tables: dict[str, pa.Table], before: list[str]) -> None:
+    """In one transaction: the ``before`` statements, then the tables appended. The snapshot is
+    small (communes × months × indicators): on SQLite it goes through this process's own sqlite3
+    (prepared inserts), which costs less than starting a worker process; on PostgreSQL through
+    :func:`ansinh.core.arrow_io.bulk_write` (binary COPY)."""
+    if engine.url.get_backend_name() != "sqlite":
+        bulk_write(engine, tables, before=before)
+        return
+    with engine.begin() as conn:
+        for statement in before:
+            conn.exec_driver_sql(statement)
+        for name, data in tables.items():
+            if not data.num_rows:
+                continue
+            columns = ", ".join(data.column_names)
+            marks = ", ".join("?" * data.num_columns)
+            rows = list(zip(*(data[c].to_pylist() for c in data.column_names), strict=True))
+            conn.exec_driver_sql(f"INSERT INTO {name} ({columns}) VALUES ({marks})", rows)
+
+
 def compute_and_write(
     engine: Engine,
     province: str,
@@ -311,7 +366,7 @@ def compute_and_write(
         if progress:
             progress(name)
 
-    facts = read_facts(engine, province, full=full)
+    facts = read_facts(engine, province, full=full, window=(first, last))
     report.missing = facts.missing
     lap("read")
     snapshot = ind.compute(facts, first, last)
@@ -326,7 +381,7 @@ def compute_and_write(
             "upto_id", pa.array([facts.ledger_upto] * cells.num_rows, pa.int64())
         )
         before.append("DELETE FROM coverage_ledger_cells")
-    bulk_write(
+    write_snapshot(
         engine,
         tables,
         before=[
