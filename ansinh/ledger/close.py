@@ -32,6 +32,7 @@ from ansinh.core.db import Base
 from ansinh.law.parameters import get_parameters
 from ansinh.ledger.dues import compute_dues
 from ansinh.ledger.engine import Book
+from ansinh.ledger.models import check_entries
 from ansinh.ledger.opening import (
     Opening,
     allocations_table,
@@ -213,6 +214,7 @@ def _write(
     # In key order, the unique index on the key grows at its end instead of everywhere (3x less work
     # for SQLite on a million entries).
     entries = book.entries().sort_by("key")
+    check_entries(entries)
     snapshot = balances(book, as_of)
     kpi = pa.concat_tables(kpi_rows) if kpi_rows else None
     periods = ", ".join(_q(p) for p in kpi["period"].to_pylist()) if kpi is not None else "''"
@@ -252,7 +254,7 @@ def _write(
     if kpi is not None:
         tables["ledger_kpis"] = kpi
     try:
-        bulk_write(engine, tables, before=before, after=after)
+        bulk_write(engine, tables, before=before, after=after, prechecked=["ledger_entries"])
     except BulkIOError as exc:
         if "ledger_closes" in str(exc):
             raise LedgerChanged(

@@ -372,13 +372,11 @@ class Book:
     def _block_table(self, b: Block, posted_at: datetime) -> pa.Table:
         n = len(b.amount)
         employer = self.employer_ids[b.employer]
-        months = b.month + self.m0
-        period_names = np.array(
-            [period_text(m) for m in range(self.m0, self.m0 + self.n_months)], dtype=object
-        )
-        period = pa.array(period_names[b.month], pa.string())
-        scheme = pa.array(np.array(SCHEMES, dtype=object)[b.scheme], pa.string())
-        party = pa.array(b.party.astype(object), pa.string())
+        period_names = pa.array([period_text(m) for m in range(self.m0, self.m0 + self.n_months)])
+        period = pc.take(period_names, pa.array(b.month))
+        scheme = pc.take(pa.array(SCHEMES), pa.array(b.scheme))
+        names, codes = np.unique(b.party, return_inverse=True)
+        party = pc.take(pa.array(names.tolist(), pa.string()), pa.array(codes.astype(np.int64)))
         emp_text = pc.cast(pa.array(employer), pa.string())
         pay_text = pc.cast(pa.array(b.payment), pa.string())
         tail = pa.array(b.key_tail, pa.string())
@@ -390,20 +388,19 @@ class Book:
         else:
             key = pc.binary_join_element_wise("pay", pay_text, period, scheme, "|")
         key = pc.binary_join_element_wise(key, tail, "")
-        del months
         return pa.table(
             {
                 "employer_id": pa.array(employer, pa.int64()),
                 "period": period,
                 "scheme": scheme,
                 "party": party,
-                "kind": pa.array([b.kind] * n, pa.string()),
-                "item": pa.array([b.item] * n, pa.string()),
+                "kind": pa.repeat(pa.scalar(b.kind, pa.string()), n),
+                "item": pa.repeat(pa.scalar(b.item, pa.string()), n),
                 "amount": pa.array(np.asarray(b.amount, np.int64)),
-                "posted_on": pa.array(np.full(n, np.datetime64(b.posted_on, "D")), pa.date32()),
-                "posted_at": pa.array([posted_at] * n, pa.timestamp("us", tz="UTC")),
+                "posted_on": pa.repeat(pa.scalar(b.posted_on, pa.date32()), n),
+                "posted_at": pa.repeat(pa.scalar(posted_at, pa.timestamp("us", tz="UTC")), n),
                 "payment_id": pa.array(b.payment, pa.int64(), mask=b.payment == NO_PAYMENT),
-                "source": pa.array([self.source] * n, pa.string()),
+                "source": pa.repeat(pa.scalar(self.source, pa.string()), n),
                 "key": key,
             },
             schema=ENTRY_SCHEMA,

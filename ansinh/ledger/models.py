@@ -19,7 +19,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -125,6 +129,27 @@ class LedgerEntry(Base):
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
     source: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(96), unique=True)
+
+
+def check_entries(entries: pa.Table) -> None:
+    """The CHECK constraints of ``ledger_entries``, verified on a whole Arrow table at once (the
+    month-end write then tells SQLite not to evaluate them row by row: ``bulk_write(prechecked=)``).
+    Raises ``ValueError`` naming the first offending row and column."""
+    for column, allowed in (("kind", ENTRY_KINDS), ("item", ENTRY_ITEMS), ("scheme", LEDGER_SCHEMES)):
+        values = pc.cast(entries[column], pa.string())
+        bad = pc.invert(pc.fill_null(pc.is_in(values, pa.array(allowed)), False))
+        _refuse(entries, bad, f"{column} not in {allowed}")
+    accounts = [c for c in ("employer_id", "person_id", "household_id") if c in entries.column_names]
+    count = pa.array(np.zeros(entries.num_rows, np.int64))
+    for name in accounts:
+        count = pc.add(count, pc.cast(pc.is_valid(entries[name]), pa.int64()))
+    _refuse(entries, pc.not_equal(count, 1), "exactly one of employer_id, person_id, household_id")
+
+
+def _refuse(entries: pa.Table, bad: Any, rule: str) -> None:
+    if pc.any(bad).as_py():
+        row = int(pc.index(bad, True).as_py())
+        raise ValueError(f"ledger entry {entries['key'][row].as_py()!r} (row {row}): {rule}")
 
 
 class Payment(Base):
