@@ -1,18 +1,24 @@
 """The indicator batch: every coverage indicator, for every commune and the province, month by month.
 
-Facts are read into Arrow (:func:`read_facts`, through :mod:`ansinh.core.arrow_io`) and computed as
-Ibis expressions on DuckDB (:func:`compute`); the same function runs on the synthetic province's
-tables in memory (:mod:`ansinh.coverage.synth`). Definitions: :mod:`ansinh.coverage.definitions`.
+Facts are read into Arrow (:func:`ansinh.coverage.service.read_facts`, through
+:mod:`ansinh.core.arrow_io`) and computed by :func:`compute`: the stocks with numpy (below), the
+ledger and benefit figures as Ibis expressions on DuckDB; the same function runs on the synthetic
+province's tables in memory (:mod:`ansinh.coverage.synth`). Definitions:
+:mod:`ansinh.coverage.definitions`.
 
 How stocks are counted without expanding person × month (1.3M people × 36 months): each spell of a
 person becomes the months ``[a, b]`` in which it is in force on the month's last day — ``a`` =
-month of ``valid_from``, ``b`` = month of (``valid_to`` + 1 day) − 1, cut at the month before
-death — written as a bit mask over the window (bit 0 = the month before it). The masks of one
-person are OR-ed per series (si, vsi, si∪vsi, ui, hi, benefit, elderly) in one hash aggregate, so a
-person with overlapping spells counts once; persons with the same commune, series and mask are
-then counted together, and the few distinct masks are expanded into months with numpy: the stock
-is bit k, new participants bit k and not bit k − 1, participants lost bit k − 1 and not bit k.
-(tests/unit/test_coverage_synth.py checks the stocks against a plain count of the spells in force.)
+month of ``valid_from``, ``b`` = month of (``valid_to`` + 1 day) − 1 — written as a bit mask over
+the window (bit 0 = the month before it). The masks of one person are OR-ed per series (si, vsi,
+si∪vsi, ui, hi, benefit, elderly) by a scatter into arrays indexed by person, so a person with
+overlapping or consecutive spells counts once, then cut at the month before death. Per commune,
+only each person's changes are counted — new participants at bit k and not bit k − 1,
+participants lost at bit k − 1 and not bit k — and the stock of month k is the stock of the month
+before the window plus the new minus the lost up to k. The stocks were Ibis (a hash aggregate
+of the spells per person) until the 1.3M-person province needed the CPU second it cost; the scatter
+has no Spark equivalent as such, but the Ibis version (git history) does. (tests/unit/
+test_coverage_stocks.py checks every series against a person-by-person, month-by-month count;
+tests/unit/test_coverage_synth.py against a plain count of the spells in force.)
 
 People past retirement age: the month the age is reached comes from the retirement-age calculator
 (Labour Code 2019 Art. 169; Decree 135/2020/NĐ-CP), evaluated once per distinct gender × birth
@@ -240,114 +246,26 @@ class Batch:
 
     # --- stocks ---------------------------------------------------------------------------------
 
-    def people(self) -> Any:
-        """Persons with their commune, month of death (FAR if alive) and month of retirement age."""
-        persons = self.load("persons", self.facts.persons, PERSONS)
-        persons = persons.mutate(
-            dm=ibis.least(ibis.coalesce(month_index(persons.death_date), ibis.literal(FAR, "int64")), FAR),
-            birth_m=month_index(persons.birth_date),
-        )
-        retire = self.load(
-            "retire",
-            retirement_table(self.facts.persons),
-            pa.schema([("gender", pa.string()), ("birth_m", pa.int64()), ("reached_m", pa.int64())]),
-        )
-        return persons.left_join(retire, ["gender", "birth_m"]).select(
-            persons.id, persons.commune_code, persons.dm, reached_m=retire.reached_m
-        )
-
-    def spells(self) -> Any:
-        """Every spell as (person_id, kind, a, b): kind si, vsi, ui, hi, or ben (a benefit in force:
-        HI group HT/BT, or a beneficiaries row)."""
-        parts = self.load("parts", self.facts.participations, PARTS)
-        spells = parts.filter(parts.scheme.isin(("si", "vsi", "ui", "hi"))).select(
-            "person_id",
-            kind=parts.scheme,
-            a=month_index(parts.valid_from),
-            b=ibis.least(
-                ibis.coalesce(
-                    month_index(parts.valid_to + ibis.interval(days=1)) - 1, ibis.literal(FAR, "int64")
-                ),
-                ibis.literal(FAR, "int64"),
-            ),
-            ben=(parts.scheme == "hi") & parts.hi_group.isin(("HT", "BT")),
-        )
-        if self.facts.beneficiaries is not None and self.facts.beneficiaries.num_rows:
-            ben = self.load("beneficiaries", self.facts.beneficiaries, BENEFICIARIES)
-            spells = spells.union(
-                ben.filter(ben.kind.isin(("pension", "survivor", "monthly_allowance"))).select(
-                    "person_id",
-                    kind=ibis.literal("ben"),
-                    a=period_month(ben.start_period),
-                    b=ibis.coalesce(period_month(ben.end_period.nullif("")), ibis.literal(FAR, "int64")),
-                    ben=ibis.literal(True),
-                ),
-                distinct=False,
-            )
-        return spells
-
     def stocks(self) -> pa.Table:
         """Per series × commune × month: stock at the month's end, starts and ends of the month.
 
         Each spell becomes a bit mask over the months ``first − 1 .. last`` (bit 0 = the month
-        before the window, so that the first month's new and lost participants are known), cut at
-        the month before death; the masks of one person are OR-ed per series (one hash aggregate,
-        no sort), so a person counts once however many spells overlap. Persons with the same
-        commune, series and mask are counted together in DuckDB, and the few distinct masks are
-        expanded into months with numpy: stock = bit k, new = bit k and not bit k−1, lost = bit
-        k−1 and not bit k. Windows longer than 62 months are done in blocks."""
+        before the window, so that the first month's new and lost participants are known); the
+        masks of one person are OR-ed per series, so a person counts once however many spells
+        overlap or follow each other, then cut at the month before death (and, for benefits, from
+        the month the retirement age is reached). Windows longer than 62 months are done in blocks.
+
+        This step is numpy, not Ibis: the OR per person is a scatter into an array indexed by
+        person (``np.bitwise_or.at``), which costs a tenth of a hash aggregate of the 4.4M spells
+        of the 1.3M-person province into 1.3M groups; the counting per commune and month then
+        only looks at each person's starts and ends (:func:`_count_masks`)."""
+        people = _People.of(self.facts.persons)
+        spells = _spells(self.facts, people)
         blocks = []
-        people = self.materialise("people", self.people())
-        spells = self.spells()
         for lo_m in range(self.first, self.last + 1, 62):
             hi_m = min(lo_m + 61, self.last)
-            blocks.append(self._stock_block(people, spells, lo_m, hi_m))
+            blocks.append(_stock_block(people, spells, lo_m, hi_m))
         return pa.concat_tables(blocks)
-
-    def _stock_block(self, people: Any, spells: Any, lo_m: int, hi_m: int) -> pa.Table:
-        base = lo_m - 1
-        one = ibis.literal(1, "int64")
-        zero = ibis.literal(0, "int64")
-
-        def mask(a: Any, b: Any) -> Any:
-            """Bits of the months a..b within base..hi_m (0 when they do not meet)."""
-            lo = ibis.greatest(a, ibis.literal(base, "int64")) - base
-            hi = ibis.least(b, ibis.literal(hi_m, "int64")) - base
-            return ibis.ifelse((a <= hi_m) & (b >= base) & (a <= b), (one << (hi + 1)) - (one << lo), 0)
-
-        # spells → masks OR-ed per person (no join on the big table) ...
-        x = spells.select(spells.person_id, spells.kind, spells.ben, m=mask(spells.a, spells.b))
-        per_person = x.group_by("person_id").aggregate(
-            si=ibis.ifelse(x.kind == "si", x.m, zero).bit_or(),
-            vsi=ibis.ifelse(x.kind == "vsi", x.m, zero).bit_or(),
-            ui=ibis.ifelse(x.kind == "ui", x.m, zero).bit_or(),
-            hi=ibis.ifelse(x.kind == "hi", x.m, zero).bit_or(),
-            ben=ibis.ifelse(x.ben, x.m, zero).bit_or(),
-        )
-        # ... then cut at death (months before the month of death) and, for benefits, at the
-        # retirement age (months from the month it is reached)
-        alive = mask(ibis.literal(base, "int64"), people.dm - 1)
-        elder = ibis.ifelse(people.reached_m.notnull(), mask(people.reached_m, people.dm - 1), zero)
-        p = people.left_join(per_person, people.id == per_person.person_id).select(
-            people.commune_code,
-            elderly=elder,
-            si=ibis.coalesce(per_person.si, zero) & alive,
-            vsi=ibis.coalesce(per_person.vsi, zero) & alive,
-            ui=ibis.coalesce(per_person.ui, zero) & alive,
-            hi=ibis.coalesce(per_person.hi, zero) & alive,
-            benefit=ibis.coalesce(per_person.ben, zero) & elder,
-        )
-        p = p.mutate(si_vsi=p.si | p.vsi)
-        names = ("si", "vsi", "si_vsi", "ui", "hi", "benefit", "elderly")
-        long = None
-        for name in names:
-            part = p.filter(p[name] != 0).select("commune_code", series=ibis.literal(name), mask=p[name])
-            long = part if long is None else long.union(part, distinct=False)
-        assert long is not None
-        counted: pa.Table = (
-            long.group_by(["series", "commune_code", "mask"]).aggregate(n=long.count()).to_pyarrow()
-        )
-        return _expand(counted, base, hi_m - lo_m + 1)
 
     # --- debt ratio, benefits ------------------------------------------------------------------
 
@@ -407,33 +325,246 @@ class Batch:
         return one_time, non_cash
 
 
-def _expand(counted: pa.Table, base: int, n: int) -> pa.Table:
-    """(series, commune, mask, n) → per series × commune × month k = 1..n: stock, new, lost."""
-    series = counted["series"].to_numpy(zero_copy_only=False).astype(str)
-    commune = counted["commune_code"].to_numpy(zero_copy_only=False).astype(str)
-    mask = counted["mask"].to_numpy(zero_copy_only=False).astype(np.int64)
-    weight = counted["n"].to_numpy(zero_copy_only=False).astype(np.int64)
-    keys = np.char.add(np.char.add(series, "|"), commune)
-    uniq, group = np.unique(keys, return_inverse=True)
-    ks = np.arange(n + 1, dtype=np.int64)
-    bits = (mask[:, None] >> ks[None, :]) & 1  # rows × (n + 1)
-    now, before = bits[:, 1:], bits[:, :-1]
-    out = {}
-    for name, values in (("stock", now), ("new", now * (1 - before)), ("lost", before * (1 - now))):
-        acc = np.zeros((len(uniq), n), np.int64)
-        np.add.at(acc, group, values * weight[:, None])
-        out[name] = acc.reshape(-1)
-    split = [u.split("|", 1) for u in uniq.tolist()]
-    return pa.table(
-        {
-            "series": np.repeat([s for s, _ in split], n),
-            "commune_code": np.repeat([c for _, c in split], n),
-            "m": np.tile(np.arange(base + 1, base + n + 1, dtype=np.int64), len(uniq)),
-            "stock": out["stock"],
-            "new": out["new"],
-            "lost": out["lost"],
-        }
+MaskArray = npt.NDArray[np.uint64]
+IntArray = npt.NDArray[np.int64]
+
+
+def _months(days: pa.ChunkedArray | pa.Array, plus_days: int = 0) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """Month indices (year × 12 + month − 1) of a date32 column, ``plus_days`` later, and where it
+    is null. Through a table of the month of each day between the earliest and the latest date
+    (one look-up per value instead of calendar arithmetic)."""
+    as_int = pc.cast(days, pa.int32())
+    null = pc.is_null(as_int).to_numpy(zero_copy_only=False)
+    d = pc.fill_null(as_int, 0).to_numpy(zero_copy_only=False).astype(np.int64) + plus_days
+    if not len(d):
+        return d, null
+    lo, hi = int(d.min()), int(d.max())
+    table = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]")
+    months: IntArray = table.astype(np.int64)[d - lo] + 1970 * 12
+    return months, null
+
+
+def _period_months(text: pa.ChunkedArray | pa.Array) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """'YYYY-MM' → month index; null or '' → null."""
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    null = pc.is_null(text).to_numpy(zero_copy_only=False)
+    text = pc.fill_null(text, "0000-01")
+    years = pc.cast(pc.utf8_slice_codeunits(text, 0, 4), pa.int64()).to_numpy(zero_copy_only=False)
+    months = pc.cast(pc.utf8_slice_codeunits(text, 5, 7), pa.int64()).to_numpy(zero_copy_only=False)
+    out: IntArray = years * 12 + months - 1
+    return out, null
+
+
+def _mask(a: IntArray, b: IntArray, base: int, hi_m: int) -> MaskArray:
+    """Bits of the months a..b within base..hi_m (0 when they do not meet); bit 0 = month base."""
+    meets = (a <= hi_m) & (b >= base) & (a <= b)
+    lo = np.maximum(a, base) - base
+    hi = np.minimum(b, hi_m) - base
+    lo = np.where(meets, lo, 0).astype(np.uint64)
+    hi = np.where(meets, hi, 0).astype(np.uint64)
+    one = np.uint64(1)
+    # (1 << (hi + 1)) − (1 << lo) without overflow at 64 bits: ones from lo to hi
+    ones = ((one << hi) - (one << lo)) | (one << hi)
+    out: MaskArray = np.where(meets, ones, np.uint64(0))
+    return out
+
+
+@dataclass
+class _People:
+    """The persons as arrays: commune (index into ``communes``), month of death (FAR if alive),
+    month the retirement age is reached (-1 if unknown), and a way from person id to row."""
+
+    ids: IntArray
+    commune: IntArray
+    communes: list[str]
+    dm: IntArray
+    reached: IntArray
+
+    @classmethod
+    def of(cls, persons: pa.Table) -> _People:
+        persons = persons.select(PERSONS.names).cast(PERSONS)
+        ids = persons["id"].to_numpy().astype(np.int64)
+        encoded = pc.dictionary_encode(persons["commune_code"]).combine_chunks()
+        communes = [str(c) for c in encoded.dictionary.to_pylist()]
+        commune = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        death, no_death = _months(persons["death_date"])
+        dm = np.where(no_death, FAR, np.minimum(death, FAR))
+        birth, no_birth = _months(persons["birth_date"])
+        reached = np.full(len(ids), -1, np.int64)
+        if len(ids):
+            female = pc.equal(persons["gender"], "female").to_numpy(zero_copy_only=False).astype(np.int64)
+            # distinct gender × birth month by counting (a few thousand), not by sorting
+            birth = np.where(no_birth, birth[~no_birth].min() if (~no_birth).any() else 0, birth)
+            low = int(birth.min())
+            span = int(birth.max()) - low + 1
+            key = female * span + birth - low
+            codes = np.flatnonzero(np.bincount(key, minlength=2 * span))
+            is_female = codes >= span
+            per_code = np.empty(len(codes), np.int64)
+            params = get_parameters()
+            for gender, sel in (("female", is_female), ("male", ~is_female)):
+                per_code[sel] = reached_months(params, gender, codes[sel] % span + low)
+            position = np.zeros(2 * span, np.int64)
+            position[codes] = np.arange(len(codes), dtype=np.int64)
+            reached = np.where(no_birth, -1, per_code[position[key]])
+        return cls(ids, commune, communes, dm, reached)
+
+    def rows(self, person_id: IntArray) -> IntArray:
+        """Row of each person id, −1 for ids that are not persons (merged records)."""
+        if not len(self.ids) or not len(person_id):
+            return np.full(len(person_id), -1, np.int64)
+        top = int(self.ids.max())
+        if int(self.ids.min()) >= 0 and top <= 4 * len(self.ids) + 1_000_000:
+            where = np.full(top + 1, -1, np.int64)
+            where[self.ids] = np.arange(len(self.ids), dtype=np.int64)
+            if int(person_id.min()) >= 0 and int(person_id.max()) <= top:
+                inside: IntArray = where[person_id]
+                return inside
+            out: IntArray = np.where(
+                (person_id >= 0) & (person_id <= top), where[np.clip(person_id, 0, top)], -1
+            )
+            return out
+        order = np.argsort(self.ids, kind="stable")
+        pos = np.clip(np.searchsorted(self.ids[order], person_id), 0, len(order) - 1)
+        found = self.ids[order][pos] == person_id
+        out = np.where(found, order[pos], -1)
+        return out
+
+
+#: Spell kinds: compulsory SI, voluntary SI, UI, HI, a benefit in force only (beneficiaries row).
+KINDS = ("si", "vsi", "ui", "hi", "ben")
+
+
+Spells = tuple[IntArray, IntArray, IntArray, IntArray, npt.NDArray[np.bool_]]
+
+
+def _spells(facts: Facts, people: _People) -> Spells:
+    """Every spell of a known person as arrays (row of the person, kind index in :data:`KINDS`, first
+    month a, last month b, benefit flag): a spell is in force in month m when it is on the last
+    day of m. Benefit: HI group HT/BT (pensioners, social pensioners), or a beneficiaries row."""
+    parts = facts.participations.select(PARTS.names).cast(PARTS)
+    encoded = pc.dictionary_encode(parts["scheme"]).combine_chunks()
+    code_of = np.array([KINDS.index(k) if k in KINDS[:4] else -1 for k in encoded.dictionary.to_pylist()])
+    kind = code_of[encoded.indices.to_numpy(zero_copy_only=False)] if len(code_of) else np.zeros(0, np.int64)
+    a, _ = _months(parts["valid_from"])
+    end, open_ended = _months(parts["valid_to"], plus_days=1)
+    b = np.where(open_ended, FAR, np.minimum(end - 1, FAR))
+    ben = (kind == 3) & pc.is_in(parts["hi_group"], pa.array(["HT", "BT"])).to_numpy(zero_copy_only=False)
+    pid = parts["person_id"].to_numpy().astype(np.int64)
+    pieces = [(pid, kind, a, b, ben)]
+    beneficiaries = facts.beneficiaries
+    if beneficiaries is not None and beneficiaries.num_rows:
+        bt = beneficiaries.select(BENEFICIARIES.names).cast(BENEFICIARIES)
+        bt = bt.filter(pc.is_in(bt["kind"], pa.array(["pension", "survivor", "monthly_allowance"])))
+        start, _ = _period_months(bt["start_period"])
+        stop, open_b = _period_months(bt["end_period"])
+        pieces.append(
+            (
+                bt["person_id"].to_numpy().astype(np.int64),
+                np.full(bt.num_rows, 4, np.int64),
+                start,
+                np.where(open_b, FAR, stop),
+                np.ones(bt.num_rows, np.bool_),
+            )
+        )
+    if len(pieces) > 1:
+        pid, kind, a, b, ben = (np.concatenate([p[i] for p in pieces]) for i in range(5))
+    row = people.rows(pid)
+    keep = (row >= 0) & (kind >= 0)
+    if keep.all():
+        return row, kind, a, b, ben
+    return row[keep], kind[keep], a[keep], b[keep], ben[keep]
+
+
+def _stock_block(
+    people: _People,
+    spells: Spells,
+    lo_m: int,
+    hi_m: int,
+) -> pa.Table:
+    base = lo_m - 1
+    row, kind, a, b, ben = spells
+    m = _mask(a, b, base, hi_m)
+    n_people = len(people.ids)
+    # one OR per person and kind (columns of KINDS), and one over the benefit spells
+    acc = np.zeros((n_people, len(KINDS)), np.uint64)
+    np.bitwise_or.at(acc.reshape(-1), row * len(KINDS) + kind, m)
+    per_person = {name: acc[:, i] for i, name in enumerate(KINDS[:4])}
+    benefit = np.zeros(n_people, np.uint64)
+    np.bitwise_or.at(benefit, row[ben], m[ben])
+    # cut at death (months before the month of death) and, for benefits, at the retirement age
+    alive = _mask(np.full(n_people, base, np.int64), people.dm - 1, base, hi_m)
+    elder = np.where(people.reached >= 0, _mask(people.reached, people.dm - 1, base, hi_m), np.uint64(0))
+    series = {name: per_person[name] & alive for name in ("si", "vsi", "ui", "hi")}
+    series["si_vsi"] = series["si"] | series["vsi"]
+    series["benefit"] = benefit & elder
+    series["elderly"] = elder
+    names = ("si", "vsi", "si_vsi", "ui", "hi", "benefit", "elderly")
+    return _count_masks({k: series[k] for k in names}, people, base, hi_m - lo_m + 1)
+
+
+def _bit_positions(masks: MaskArray, owner: IntArray) -> tuple[IntArray, IntArray]:
+    """(owner, bit position) of every set bit of ``masks`` (few per mask: starts and ends)."""
+    owners, positions = [], []
+    m, o = masks, owner
+    nonzero = m != 0
+    m, o = m[nonzero], o[nonzero]
+    while len(m):
+        low = m & (~m + np.uint64(1))
+        owners.append(o)
+        positions.append(np.log2(low.astype(np.float64)).astype(np.int64))  # exact for a power of two
+        m = m ^ low
+        nonzero = m != 0
+        m, o = m[nonzero], o[nonzero]
+    if not owners:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(owners), np.concatenate(positions)
+
+
+def _count_masks(series: dict[str, MaskArray], people: _People, base: int, n: int) -> pa.Table:
+    """Per series × commune × month k = 1..n (month base + k): stock (persons with bit k), new (bit
+    k and not bit k − 1) and lost (bit k − 1 and not bit k). Counted from the starts and ends of
+    each person's months: stock k = stock 0 + new 1..k − lost 1..k, so only a person's changes are
+    looked at, not each of the n months. Only communes with someone in the series are listed."""
+    n_communes = len(people.communes)
+    window = (np.uint64(1) << np.uint64(n)) - np.uint64(1)
+    full = window | (window << np.uint64(1))  # bits 0..n
+    out: dict[str, list[Any]] = {k: [] for k in ("series", "commune_code", "m", "stock", "new", "lost")}
+    months = np.arange(base + 1, base + n + 1, dtype=np.int64)
+    for name, x in series.items():
+        present = np.bincount(people.commune[x != 0], minlength=n_communes)
+        communes = np.flatnonzero(present)
+        if not len(communes):
+            continue
+        start = np.bincount(people.commune[(x & np.uint64(1)) != 0], minlength=n_communes)
+        shifted = (x << np.uint64(1)) & full
+        counts = {}
+        for label, events in (("new", x & ~shifted), ("lost", shifted & ~x)):
+            events = events & ~np.uint64(1)  # bit 0 is the month before the window
+            who, bit = _bit_positions(events, people.commune)
+            counts[label] = np.bincount(who * (n + 1) + bit, minlength=n_communes * (n + 1)).reshape(
+                n_communes, n + 1
+            )[:, 1:]
+        stock = start[:, None] + np.cumsum(counts["new"] - counts["lost"], axis=1)
+        k = len(communes)
+        out["series"].append(np.full(k * n, name, dtype=object))
+        out["commune_code"].append(np.repeat(np.array(people.communes, dtype=object)[communes], n))
+        out["m"].append(np.tile(months, k))
+        for label, values in (("stock", stock), ("new", counts["new"]), ("lost", counts["lost"])):
+            out[label].append(values[communes].reshape(-1).astype(np.int64))
+    schema = pa.schema(
+        [
+            ("series", pa.string()),
+            ("commune_code", pa.string()),
+            ("m", pa.int64()),
+            ("stock", pa.int64()),
+            ("new", pa.int64()),
+            ("lost", pa.int64()),
+        ]
     )
+    if not out["series"]:
+        return schema.empty_table()
+    return pa.table({k: np.concatenate(v) for k, v in out.items()}, schema=schema)
 
 
 def _denominator_lookup(facts: Facts, years: range) -> dict[tuple[str, int], dict[str, int]]:
