@@ -19,17 +19,6 @@ from typing import Any
 import pyarrow as pa
 
 
-def _connect(path: str, *, autocommit: bool = False) -> Any:
-    import adbc_driver_sqlite.dbapi as sqlite_dbapi
-
-    conn = sqlite_dbapi.connect(path, autocommit=autocommit)
-    with conn.cursor() as cur:
-        cur.execute("PRAGMA busy_timeout=60000")
-        # A large page cache keeps unique-index inserts (random SI numbers) off the disk.
-        cur.execute("PRAGMA cache_size=-524288")
-    return conn
-
-
 def read(path: str, sql: str, batch_rows: int | None = None) -> None:
     """One SELECT to stdout as an Arrow IPC stream. Through ADBC's low-level API: the DB-API module
     imports pandas and pyarrow.dataset (half a second of CPU per worker, more than many reads).
@@ -61,8 +50,9 @@ def write(path: str, manifest_path: str) -> None:
     """One transaction: the manifest's statements (row counts reported), each table appended, then
     the manifest's ``after`` statements.
 
-    The transaction is opened by hand (the connection is in autocommit mode) so that two settings
-    can be made first, which SQLite refuses inside a transaction:
+    Through ADBC's low-level API, whose connections are in autocommit mode: the transaction is
+    opened by hand (BEGIN IMMEDIATE takes the write lock at once) after two settings that SQLite
+    refuses inside a transaction:
 
     - ``synchronous=NORMAL``, as the application's own connections (:mod:`ansinh.core.db`): in WAL
       mode a crash cannot corrupt the file, only lose the last commits before a power cut;
@@ -70,38 +60,78 @@ def write(path: str, manifest_path: str) -> None:
       checked their CHECK constraints in Arrow (SQLite's per-row evaluation was two thirds of the
       cost of loading 4M ledger entries). PostgreSQL always checks.
     """
+    import adbc_driver_manager
+    import adbc_driver_sqlite
+
     with open(manifest_path, encoding="utf-8") as fh:
         manifest = json.load(fh)
-    conn = _connect(path, autocommit=True)
+    database = adbc_driver_sqlite.connect(path)
+    conn = adbc_driver_manager.AdbcConnection(database)
     rowcounts: list[int] = []
     try:
-        with conn.cursor() as cur:
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in manifest.get("statements", []):
-                    cur.execute(statement)
-                    cur.execute("SELECT changes()")  # the driver reports -1 as rowcount
-                    rowcounts.append(int(cur.fetchone()[0]))
-                prechecked = set(manifest.get("prechecked", []))
-                for table, arrow_path in manifest.get("tables", []):
-                    with pa.memory_map(arrow_path) as source:
-                        data = pa.ipc.open_file(source).read_all()
-                    skip = table in prechecked
-                    if skip:
-                        cur.execute("PRAGMA ignore_check_constraints=ON")
-                    cur.adbc_ingest(table, data, mode="append")
-                    if skip:
-                        cur.execute("PRAGMA ignore_check_constraints=OFF")
-                for statement in manifest.get("after", []):
-                    cur.execute(statement)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        # A large page cache keeps unique-index inserts (random SI numbers) off the disk.
+        for setting in ("busy_timeout=60000", "cache_size=-524288", "synchronous=NORMAL"):
+            _execute(conn, f"PRAGMA {setting}")
+        _execute(conn, "BEGIN IMMEDIATE")
+        try:
+            for statement in manifest.get("statements", []):
+                _execute(conn, statement)
+                rowcounts.append(_scalar(conn, "SELECT changes()"))
+            prechecked = set(manifest.get("prechecked", []))
+            for table, arrow_path in manifest.get("tables", []):
+                skip = table in prechecked
+                if skip:
+                    _execute(conn, "PRAGMA ignore_check_constraints=ON")
+                _ingest(conn, table, arrow_path)
+                if skip:
+                    _execute(conn, "PRAGMA ignore_check_constraints=OFF")
+            for statement in manifest.get("after", []):
+                _execute(conn, statement)
+            _execute(conn, "COMMIT")
+        except BaseException:
+            _execute(conn, "ROLLBACK")
+            raise
     finally:
         conn.close()
+        database.close()
     json.dump({"rowcounts": rowcounts}, sys.stdout)
+
+
+def _execute(conn: Any, sql: str) -> None:
+    import adbc_driver_manager
+
+    with adbc_driver_manager.AdbcStatement(conn) as stmt:
+        stmt.set_sql_query(sql)
+        stmt.execute_update()
+
+
+def _scalar(conn: Any, sql: str) -> int:
+    import adbc_driver_manager
+
+    with adbc_driver_manager.AdbcStatement(conn) as stmt:
+        stmt.set_sql_query(sql)
+        handle, _ = stmt.execute_query()
+        table = pa.RecordBatchReader._import_from_c(handle.address).read_all()
+    return int(table.column(0)[0].as_py())
+
+
+def _ingest(conn: Any, table: str, arrow_path: str) -> None:
+    """Append an Arrow IPC file to ``table`` (ADBC bulk ingest: one prepared INSERT, rows bound)."""
+    import adbc_driver_manager
+
+    with pa.memory_map(arrow_path) as source, adbc_driver_manager.AdbcStatement(conn) as stmt:
+        reader = pa.ipc.open_file(source)
+        stream = pa.RecordBatchReader.from_batches(
+            reader.schema, (reader.get_batch(i) for i in range(reader.num_record_batches))
+        )
+        stmt.set_options(
+            **{
+                adbc_driver_manager.INGEST_OPTION_TARGET_TABLE: table,
+                adbc_driver_manager.INGEST_OPTION_MODE: adbc_driver_manager.INGEST_OPTION_MODE_APPEND,
+            }
+        )
+        stmt.bind_stream(stream)
+        stmt.execute_update()
 
 
 def main(argv: list[str]) -> int:
