@@ -122,6 +122,8 @@ BATCH_ROWS = 65_536
 #: The participations are read in this many id ranges at the same time (a worker process each on
 #: SQLite, a connection each on PostgreSQL).
 PART_SLICES = 2
+#: A benefits table of at most this many rows is read in this process, not by a worker process.
+SMALL_ROWS = 100_000
 
 
 def read_facts(
@@ -168,7 +170,8 @@ def read_facts(
         in_window = f" AND valid_from < {_q(until)} AND (valid_to IS NULL OR valid_to >= {_q(since)})"
     ids = read_small(
         engine,
-        "SELECT MIN(id) AS lo, MAX(id) AS hi FROM participations",
+        # two sub-queries: SQLite answers MIN and MAX from the primary key only one at a time
+        "SELECT (SELECT MIN(id) FROM participations) AS lo, (SELECT MAX(id) FROM participations) AS hi",
         pa.schema([("lo", pa.int64()), ("hi", pa.int64())]),
     )
     lo, hi = (ids[c][0].as_py() or 0 for c in ("lo", "hi"))
@@ -229,12 +232,21 @@ def read_facts(
             ind.BENEFIT_PAYMENTS,
         ),
     }
-    big.update({name: spec for name, spec in benefit_sql.items() if name in tables})
-    with ThreadPoolExecutor(max_workers=PART_SLICES + 1) as pool:
+    # Aggregated or short results are read in this process (a worker's start costs more than they
+    # do): the ledger cells always, a benefits table while it has at most SMALL_ROWS rows.
+    small = {name: big.pop(name) for name in ("ledger_cells",) if name in big}
+    for name, spec in benefit_sql.items():
+        if name in tables:
+            rows = read_small(engine, f"SELECT COUNT(*) AS n FROM {name}", pa.schema([("n", pa.int64())]))
+            (small if rows["n"][0].as_py() <= SMALL_ROWS else big)[name] = spec
+    with ThreadPoolExecutor(max_workers=PART_SLICES + 2) as pool:
         futures = {
             name: pool.submit(read_query, engine, sql, schema, batch_rows=BATCH_ROWS)
             for name, (sql, schema) in big.items()
         }
+        futures.update(
+            {name: pool.submit(read_small, engine, sql, schema) for name, (sql, schema) in small.items()}
+        )
         read = {name: f.result() for name, f in futures.items()}
     facts = ind.Facts(
         province,
