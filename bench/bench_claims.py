@@ -182,6 +182,7 @@ def main() -> None:
     parser.add_argument("--year-only", action="store_true")
     parser.add_argument("--review-only", type=Path, help="review the month of this ingested database only")
     parser.add_argument("--workers", type=int, default=None, help="intake worker processes (default: cores)")
+    parser.add_argument("--prepare-only", action="store_true", help="generate the data and XML files only")
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB's memory limit for the year review")
     args = parser.parse_args()
     if args.review_only:
@@ -190,8 +191,11 @@ def main() -> None:
     if args.year_only:
         year_review(args.people, args.seed, args.runs, args.memory_limit)
         return
-    xml_dir = Path("var/bench-claims-xml")
+    # one XML directory per database (a 100k and a 1.3M province side by side)
+    xml_dir = _path(args.db).with_name(_path(args.db).stem + "-xml")
     period = prepare(args.db, args.people, args.seed, xml_dir)
+    if args.prepare_only:
+        return
     copy = _path(args.db).with_name("bench-claims-run.db")
     runs = [ingest_run(args.db, xml_dir, copy, args.workers) for _ in range(args.runs)]
     print(f"ingest one month: median {statistics.median(runs):.1f} s [{', '.join(f'{r:.1f}' for r in runs)}]")

@@ -38,9 +38,10 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from ansinh.claims.episode import LINE_FIELDS, Known, Reject, build
+from ansinh.claims.episode import LINE_FIELDS, Known
+from ansinh.claims.fastparse import read_fast, slow_parse
 from ansinh.claims.models import ClaimFile
-from ansinh.claims.xmlparse import FileRejected, InnerRejected, RawEpisode, read_envelope
+from ansinh.claims.xmlparse import FileRejected, RawEpisode, read_envelope, read_envelope_whole
 from ansinh.core.arrow_io import bulk_write, read_query
 from ansinh.core.audit import record
 from ansinh.core.db import unit_of_work
@@ -50,6 +51,8 @@ MAX_FILE_BYTES = 4 << 30
 BATCH_EPISODES = 100_000
 #: Files up to this size are parsed in the worker pool, larger ones streamed in process.
 POOL_MAX_BYTES = 64 << 20
+#: Episodes a worker parses together (one column-wise pass, see fastparse.py).
+PARSE_BATCH = 5_000
 
 EPISODE_SCHEMA = pa.schema(
     [
@@ -212,38 +215,62 @@ class ParsedFile:
 
 
 def parse_batch(raws: list[RawEpisode], facility: str, known: Known) -> ParsedBatch:
-    """Decode, parse and check some episodes (no database: runs in a worker process)."""
+    """Decode, parse and check some episodes (no database: runs in a worker process). The plain episodes
+    are read column-wise (:func:`ansinh.claims.fastparse.read_fast`), the others one at a time by
+    :func:`ansinh.claims.episode.build`; the outcome is the same as reading all of them with ``build``."""
+    fast = read_fast(raws, facility, known)
     events: list[tuple[int, int, str, str]] = []
     rows: list[dict[str, Any]] = []
+    row_k: list[int] = []
     lines: list[tuple[Any, ...]] = []
     line_ep: list[int] = []
     attachments: list[tuple[int, str, str]] = []
-    for raw in raws:
+    fast_k = np.full(fast.episodes.num_rows, -1, dtype=np.int64)
+    k = 0
+    for j, raw in enumerate(raws):
         if raw.problem:
             events.append((raw.position, -1, *raw.problem))
             continue
-        try:
-            parsed = build(raw.tables, facility, known)
-        except (Reject, InnerRejected) as exc:
-            detail = exc.detail if isinstance(exc, Reject) else exc.message
-            events.append((raw.position, -1, exc.code, detail))
-            continue
-        k = len(rows)
-        rows.append(parsed.row)
+        r = int(fast.row_of[j])
+        if r >= 0:
+            fast_k[r] = k
+            attachments.extend((k, kind, content) for kind, content in fast.attachments.get(j, ()))
+        else:
+            got = slow_parse(raw, facility, known)
+            if isinstance(got, tuple):
+                events.append((raw.position, -1, *got))
+                continue
+            rows.append(got.row)
+            row_k.append(k)
+            lines.extend(got.lines)
+            line_ep.extend([k] * len(got.lines))
+            attachments.extend((k, kind, content) for kind, content in got.attachments)
         events.append((raw.position, k, "", ""))
-        lines.extend(parsed.lines)
-        line_ep.extend([k] * len(parsed.lines))
-        attachments.extend((k, kind, content) for kind, content in parsed.attachments)
+        k += 1
     columns = list(zip(*lines, strict=True)) if lines else [() for _ in LINE_FIELDS]
     arrays = [pa.array(col, PARSED_LINE_SCHEMA.field(i).type) for i, col in enumerate(columns)] + [
         pa.array(line_ep, pa.int32())
     ]
-    return ParsedBatch(
-        events=events,
-        episodes=pa.Table.from_pylist(rows, schema=PARSED_SCHEMA),
-        lines=pa.Table.from_arrays(arrays, schema=PARSED_LINE_SCHEMA),
-        attachments=attachments,
+    slow_lines = pa.Table.from_arrays(arrays, schema=PARSED_LINE_SCHEMA)
+    slow_episodes = pa.Table.from_pylist(rows, schema=PARSED_SCHEMA)
+    if not fast.episodes.num_rows:
+        return ParsedBatch(events=events, episodes=slow_episodes, lines=slow_lines, attachments=attachments)
+    episodes = pa.concat_tables(
+        [fast.episodes.select(PARSED_SCHEMA.names).cast(PARSED_SCHEMA), slow_episodes]
     )
+    order = np.argsort(np.concatenate([fast_k, np.asarray(row_k, dtype=np.int64)]), kind="stable")
+    episodes = episodes.take(pa.array(order))
+    if fast.lines.num_rows:
+        ep = fast_k[fast.row_of[fast.lines["ep"].to_numpy()]]
+        fast_lines = fast.lines.set_column(
+            fast.lines.column_names.index("ep"), "ep", pa.array(ep, pa.int32())
+        ).select(PARSED_LINE_SCHEMA.names)
+        all_lines = pa.concat_tables([fast_lines.cast(PARSED_LINE_SCHEMA), slow_lines])
+        line_order = np.argsort(all_lines["ep"].to_numpy(), kind="stable")
+        all_lines = all_lines.take(pa.array(line_order))
+    else:
+        all_lines = slow_lines
+    return ParsedBatch(events=events, episodes=episodes, lines=all_lines, attachments=attachments)
 
 
 def _check_facility(facility: str | None, known: Known) -> str:
@@ -282,12 +309,37 @@ def parse_file(path: Path, known: Known) -> ParsedFile:
             digest, size, error=("F04", f"the file is larger than the limit of {MAX_FILE_BYTES:,} bytes")
         )
     out = ParsedFile("", size)
+    pending: list[RawEpisode] = []
+
+    def parse_pending() -> None:
+        if pending:
+            assert out.facility is not None
+            out.batches.append(parse_batch(pending, out.facility, known))
+            pending.clear()
 
     def take(facility: str | None, raws: list[RawEpisode]) -> None:
+        # the envelope hands over the episodes of each 1 MB chunk; they are parsed in larger batches,
+        # as the column-wise reading costs a little per batch
         if out.facility is None:
             out.facility = _check_facility(facility, known)
-        out.batches.append(parse_batch(raws, out.facility, known))
+        pending.extend(raws)
+        if len(pending) >= PARSE_BATCH:
+            parse_pending()
 
+    data = path.read_bytes() if size <= POOL_MAX_BYTES else None
+    whole = read_envelope_whole(data) if data is not None else None
+    if data is not None and whole is not None:
+        facility, raws = whole
+        try:
+            if raws:
+                take(facility, raws)
+            elif facility:
+                out.facility = _check_facility(facility, known)
+        except FileRejected as exc:
+            out.error = (exc.code, exc.message)
+        parse_pending()
+        out.sha256 = hashlib.sha256(data).hexdigest()
+        return out
     with path.open("rb") as fh:
         reader = _HashingReader(fh)
         try:
@@ -296,6 +348,7 @@ def parse_file(path: Path, known: Known) -> ParsedFile:
                 out.facility = _check_facility(envelope.facility, known)
         except FileRejected as exc:
             out.error = (exc.code, exc.message)
+        parse_pending()
         out.sha256 = reader.finish()
     return out
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -235,3 +236,77 @@ def records(root: ET.Element, tag: str) -> Iterator[dict[str, str]]:
     """Every ``tag`` element (the root included) as a mapping field → text."""
     for element in root.iter(tag):
         yield {child.tag: (child.text or "").strip() for child in element}
+
+
+# --- a whole small file at once ----------------------------------------------------------------
+# The streaming reader above calls Python for every element (some 10 per episode). A file that is
+# small enough to hold (the intake workers' files) and written plainly — only elements, no DOCTYPE,
+# comment, CDATA, reference or processing instruction but the XML declaration, every HOSO made of
+# FILEHOSO elements with a LOAIHOSO then a NOIDUNGFILE of plain text — is checked by expat without
+# handlers and cut with regular expressions, which gives the episodes the streaming reader would.
+# Anything else (a broken or truncated file, another layout, a bound broken) returns None: the caller
+# streams the file, which gives the same episodes, errors and positions as always.
+
+_START = re.compile(rb"^(?:<\?xml [^?<>]*\?>)?[ \t\n]*<GIAMDINHHS>")
+_HOSO = re.compile(rb"<HOSO>((?:[ \t\n]*<FILEHOSO>[ \t\n]*<LOAIHOSO>[^<]*</LOAIHOSO>[ \t\n]*"
+                   rb"<NOIDUNGFILE>[^<]*</NOIDUNGFILE>[ \t\n]*</FILEHOSO>)*)[ \t\n]*</HOSO>")  # fmt: skip
+_TABLE = re.compile(rb"<LOAIHOSO>([^<]*)</LOAIHOSO>[ \t\n]*<NOIDUNGFILE>([^<]*)</NOIDUNGFILE>")
+_FACILITY = re.compile(rb"<MACSKCB[ \t\n/>]")
+_FACILITY_TEXT = re.compile(rb"<MACSKCB>([^<]*)</MACSKCB>")
+
+
+def _starts(tag: bytes) -> re.Pattern[bytes]:
+    return re.compile(b"<" + tag + rb"[ \t\n/>]")
+
+
+_COUNTS = {tag: _starts(tag) for tag in (b"HOSO", b"FILEHOSO", b"LOAIHOSO", b"NOIDUNGFILE")}
+
+
+def read_envelope_whole(data: bytes) -> tuple[str | None, list[RawEpisode]] | None:
+    """(facility, episodes) of a whole plain file, as :func:`read_envelope` would hand them over; None
+    when the file is not plain or not well-formed (stream it then)."""
+    if (
+        not _START.match(data)
+        or (b"!" in data and b"<!" in data)
+        or b"&" in data
+        or b"\r" in data
+        or data.count(b"?") > 2
+    ):
+        return None
+    parser = expat.ParserCreate("utf-8")
+    _harden(parser)
+    try:
+        parser.Parse(data, True)
+    except (expat.ExpatError, _Forbidden):
+        return None
+    first_hoso = data.find(b"<HOSO")
+    facility: str | None = None
+    at = _FACILITY.search(data)
+    if at is not None:
+        if first_hoso >= 0 and at.start() > first_hoso:
+            return None  # the facility after the first episode: let the stream decide
+        text = _FACILITY_TEXT.match(data, at.start())
+        if text is None:
+            return None
+        facility = text.group(1).decode("utf-8").strip()
+    bodies = _HOSO.findall(data)
+    if len(bodies) != len(_COUNTS[b"HOSO"].findall(data)):
+        return None
+    episodes: list[RawEpisode] = []
+    tables = 0
+    for position, body in enumerate(bodies, start=1):
+        found = _TABLE.findall(body)
+        if len(found) > MAX_TABLES_PER_EPISODE:
+            return None
+        tables += len(found)
+        pairs = []
+        for kind, content in found:
+            text = content.decode("ascii", "replace").strip()
+            if len(content) > MAX_CONTENT_CHARS or not content.isascii():
+                return None
+            pairs.append((kind.decode("utf-8").strip().upper(), text))
+        episodes.append(RawEpisode(position, pairs))
+    for tag in (b"FILEHOSO", b"LOAIHOSO", b"NOIDUNGFILE"):
+        if len(_COUNTS[tag].findall(data)) != tables:
+            return None
+    return facility, episodes
