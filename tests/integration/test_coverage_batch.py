@@ -288,3 +288,81 @@ def test_ledger_read_incrementally_equals_a_full_read(engine: Engine) -> None:
         incremental[(COMMUNE_A, "2026-03", "arrears")][0] + incremental[(COMMUNE_B, "2026-03", "arrears")][0]
     )
     assert communes == province == 2_708_750  # January's dues, past their deadline (28 February)
+
+
+def test_participation_changes_give_the_figures_of_a_computation_in_memory(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch reads the registry afresh each run (participations are not cached): after a spell
+    is closed, a spell opened and a death recorded, the snapshot equals :func:`ind.compute` on the
+    same rows in memory. Read in three id ranges, only the spells that meet the window."""
+    import pyarrow as pa
+    from sqlalchemy import update
+
+    from ansinh.coverage import indicators as ind
+    from ansinh.coverage import service
+    from tests.unit.test_coverage_province import DENOMINATORS
+
+    monkeypatch.setattr(service, "PART_SLICES", 3)
+    seed_province(engine)
+    path = tmp_path / "d.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    import_denominators(engine, path, actor="test")
+    compute_and_write(engine, "42", JAN, MAR)
+    assert _figures(engine)[("42", "2026-03", "si_participants")] == (5, 9)
+    with unit_of_work(engine) as s:
+        s.execute(
+            update(Participation)
+            .where(Participation.person_id == 1, Participation.scheme == "si")
+            .values(valid_to=date(2026, 2, 10))
+        )
+        s.add(Participation(person_id=10, scheme="vsi", valid_from=date(2026, 3, 1)))
+        s.execute(update(Person).where(Person.id == 8).values(death_date=date(2026, 3, 5)))
+    compute_and_write(engine, "42", JAN, MAR)
+    figures = _figures(engine)
+
+    persons = [(p[0], p[1], p[2], p[3], date(2026, 3, 5) if p[0] == 8 else p[4]) for p in PERSONS]
+    spells = [
+        (p[0], p[1], p[2], date(2026, 2, 10) if (p[0], p[1]) == (1, "si") else p[3], p[4] or "")
+        for p in PARTICIPATIONS
+    ] + [(10, "vsi", date(2026, 3, 1), None, "")]
+    facts = ind.Facts(
+        "42",
+        [A, B],
+        pa.table(
+            {
+                "id": [p[0] for p in persons],
+                "commune_code": [p[1] for p in persons],
+                "gender": [p[2] for p in persons],
+                "birth_date": pa.array([p[3] for p in persons], pa.date32()),
+                "death_date": pa.array([p[4] for p in persons], pa.date32()),
+            }
+        ),
+        pa.table(
+            {
+                "person_id": [p[0] for p in spells],
+                "scheme": [p[1] for p in spells],
+                "valid_from": pa.array([p[2] for p in spells], pa.date32()),
+                "valid_to": pa.array([p[3] for p in spells], pa.date32()),
+                "hi_group": [p[4] for p in spells],
+            }
+        ),
+        pa.table(
+            {
+                "area_code": [d[0] for d in DENOMINATORS],
+                "year": [d[1] for d in DENOMINATORS],
+                "population": [d[2] for d in DENOMINATORS],
+                "labour_force": [d[3] for d in DENOMINATORS],
+                "working_age_population": [d[4] for d in DENOMINATORS],
+            }
+        ),
+    )
+    in_memory = {
+        (r["area_code"], r["period"], r["indicator"]): (r["numerator"], r["denominator"])
+        for r in ind.compute(facts, JAN, MAR).to_pylist()
+    }
+    assert in_memory and all(figures[key] == value for key, value in in_memory.items())
+    # by hand: p1 left in February, p10 joined in March, p8 died in March
+    assert figures[("42", "2026-03", "si_participants")] == (4, 9)
+    assert [figures[("42", p, "new_participants")][0] for p in ("2026-02", "2026-03")] == [1, 1]  # p3, p10
+    assert [figures[("42", p, "lost_participants")][0] for p in ("2026-02", "2026-03")] == [1, 1]  # p1, p8
