@@ -2,12 +2,20 @@
 
     $ ansinh coverage compute --to 2026-10 --months 36
 
-:func:`read_facts` reads the registry, the denominators, the ledger (pre-aggregated per commune,
-period and posting month in the database) and — when issue 8's tables exist — the benefits tables
-into Arrow (:func:`ansinh.core.arrow_io.read_query`); :func:`compute_and_write` runs
-:func:`ansinh.coverage.indicators.compute`, projects every headline indicator of every area to its
-target year (:mod:`ansinh.coverage.projection`) and replaces the snapshot in one transaction
-(:func:`ansinh.core.arrow_io.bulk_write`). Running it twice gives the same snapshot.
+:func:`read_facts` reads the registry (the participations only for the spells that meet the
+window, in :data:`PART_SLICES` id ranges at once), the denominators, the ledger (pre-aggregated
+per commune, period and posting month in the database, and only the entries posted since the last
+run) and — when issue 8's tables exist — the benefits tables into Arrow
+(:func:`ansinh.core.arrow_io.read_query` for the big results, through SQLite worker processes;
+:func:`ansinh.core.arrow_io.read_small` in this process for the small ones);
+:func:`compute_and_write` runs :func:`ansinh.coverage.indicators.compute`, projects every headline
+indicator of every area to its target year (:mod:`ansinh.coverage.projection`) and replaces the
+snapshot in one transaction (:func:`write_snapshot`). Running it twice gives the same snapshot.
+
+The registry is read afresh every run: participations are effective-dated but not append-only (a
+declaration closes a spell with a past date, a merge or a correction rewrites rows) and carry no
+change stamp, so a cache of counts could not know which months a change touched. On the 1.3M-person
+province the reads are about two thirds of the batch's CPU time (``bench/bench_coverage.py``).
 """
 
 from __future__ import annotations
