@@ -121,6 +121,7 @@ class _Shapes:
         self.starts = re.compile(b"<" + re.escape(self.tag) + rb"[ \t\n/>]")
         self.close = re.compile(_GAP + b"</" + re.escape(self.tag) + b">")
         self.shapes: list[tuple[tuple[str, ...], re.Pattern[bytes]]] = []
+        self.hits: list[int] = []  # tables read with each shape: the most used is tried on a whole batch
 
     def learn(self, data: bytes) -> int | None:
         at = data.find(self.open)
@@ -139,11 +140,15 @@ class _Shapes:
         )
         pattern = re.compile(re.escape(self.open) + leaves + _GAP + b"</" + re.escape(self.tag) + b">")
         self.shapes.append((tuple(n.decode("ascii") for n in names), pattern))
+        self.hits.append(0)
         return len(self.shapes) - 1
 
-    def split(self, shape: int, tables: list[bytes]) -> tuple[list[int], dict[str, list[bytes | None]]]:
+    def split(
+        self, shape: int, tables: list[bytes]
+    ) -> tuple[list[int], list[int], dict[str, list[bytes | None]]]:
         """Every record of ``shape`` in ``tables`` (plain, joined in one pass): how many each table holds
-        (-1: a table with other records, or not well-formed) and each field's values, in order."""
+        (-1: a table with records of other shapes, or not well-formed), how many of this shape it holds,
+        and each field's values, in order."""
         names, pattern = self.shapes[shape]
         width = len(names) + 1
         parts = pattern.split(_SEP.join(tables))
@@ -154,15 +159,17 @@ class _Shapes:
             # every record is of this shape: each distinct skeleton is checked once
             condensed = _RUNS.sub(_MARK + _MARK, skeleton).split(_SEP)
             bad = {c for c in set(condensed) if not _well_formed(c)}
-            counts = [s.count(_MARK) for s in skeletons]
-            if bad:
-                counts = [-1 if c in bad else n for c, n in zip(condensed, counts, strict=True)]
-            return counts, values
+            marks = [s.count(_MARK) for s in skeletons]
+            if not bad:
+                return marks, marks, values
+            counts = [-1 if c in bad else n for c, n in zip(condensed, marks, strict=True)]
+            return counts, marks, values
+        marks = [s.count(_MARK) for s in skeletons]
         counts = [
-            -1 if self.starts.search(s) or not _well_formed(_RUNS.sub(_MARK + _MARK, s)) else s.count(_MARK)
-            for s in skeletons
+            -1 if self.starts.search(s) or not _well_formed(_RUNS.sub(_MARK + _MARK, s)) else n
+            for s, n in zip(skeletons, marks, strict=True)
         ]
-        return counts, values
+        return counts, marks, values
 
     def pick(self, data: bytes) -> int | None:
         """The shape of one table (-1: no record; None: not well-formed or records of no shape)."""
@@ -170,9 +177,13 @@ class _Shapes:
             return -1 if _well_formed(data) else None
         for i in range(len(self.shapes)):
             if self.split(i, [data])[0][0] >= 0:
+                self.hits[i] += 1
                 return i
         new = self.learn(data)
-        return None if new is None or self.split(new, [data])[0][0] < 0 else new
+        if new is None or self.split(new, [data])[0][0] < 0:
+            return None
+        self.hits[new] += 1
+        return new
 
 
 _SUMMARY = _Shapes("TONG_HOP")
@@ -217,13 +228,15 @@ class _Records:
                     break
         failed: list[tuple[int, bytes]] = []
         if self.shapes.shapes:
-            counts, values = self.shapes.split(0, [d for _j, d in tables])
+            usual = int(np.argmax(self.shapes.hits))
+            counts, marks, values = self.shapes.split(usual, [d for _j, d in tables])
             good = [c >= 0 for c in counts]
+            self.shapes.hits[usual] += sum(good)
             if all(good):
                 self._take(counts, values, [j for j, _d in tables])
                 return set()
             # keep the records of the tables that were read, then try the others one by one
-            keep = np.repeat(np.asarray(good), [max(c, 0) for c in counts])
+            keep = np.repeat(np.asarray(good), marks)
             fields = {
                 f: [v for v, k in zip(vals, keep.tolist(), strict=True) if k] for f, vals in values.items()
             }
@@ -240,7 +253,7 @@ class _Records:
             elif shape < 0:
                 self.count[j] = 0
             else:
-                counts, values = self.shapes.split(shape, [data])
+                counts, _marks, values = self.shapes.split(shape, [data])
                 self._take(counts, values, [j])
         return bad
 
