@@ -151,7 +151,13 @@ def test_snapshot_from_the_database(engine: Engine, tmp_path: Path) -> None:
     assert statuses["si_participants"] == "no_data"  # three months are too few for a trend
 
 
-def test_benefit_tables_feed_one_time_and_non_cash(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("small_rows", [100_000, 0], ids=["in-process", "worker"])
+def test_benefit_tables_feed_one_time_and_non_cash(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_rows: int
+) -> None:
+    from ansinh.coverage import service
+
+    monkeypatch.setattr(service, "SMALL_ROWS", small_rows)  # each benefits table read both ways
     seed_province(engine)
     path = tmp_path / "d.csv"
     path.write_text(GOOD, encoding="utf-8")
