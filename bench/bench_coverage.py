@@ -9,13 +9,15 @@ registry and ledger only gets its denominators estimated from the registry (``an
 estimate-denominators``). Then:
 
 - *batch*: ``compute_and_write`` for the 36 months ending ``--to``, ``--runs`` times: the reads
-  into Arrow (SQLite through the ADBC worker processes, three at a time), the indicators (Ibis on
-  DuckDB), the projections of the headline indicators of every area (statsmodels), the write;
+  into Arrow (SQLite: persons and the participations in two id ranges through ADBC worker
+  processes, three at a time; the small results in process), the indicators (stocks in numpy,
+  ledger and benefit figures in Ibis on DuckDB), the projections of the headline indicators of
+  every area (statsmodels), the write;
   medians of each step and of the total, each with its CPU time (this process's threads and its
   finished children, the SQLite workers) and the load average: on a shared 2-core machine the wall
   time says as much about the neighbours as about the code;
 - *indicators in memory*: :func:`ansinh.coverage.indicators.compute` alone on facts already read
-  (the Ibis/DuckDB job), ``--runs`` times;
+  ``--runs`` times;
 - *dashboard*: GET /coverage (the director's page: headline figures, eight trend charts, the
   commune ranking) ``--n`` times in process, timed by a thin ASGI wrapper (server time, as
   bench_person_page), p50/p95; and a commune's page.
@@ -157,7 +159,7 @@ def main() -> None:
         ind.compute(facts, first, last)
         memory.append(time.perf_counter() - started)
         memory_cpu.append(cpu_seconds() - cpu0)
-    median_report("indicators in memory (Ibis/DuckDB)", memory, cpu=memory_cpu)
+    median_report("indicators in memory", memory, cpu=memory_cpu)
 
     dashboard(engine, args.n)
     engine.dispose()
