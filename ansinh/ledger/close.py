@@ -206,7 +206,7 @@ def _write(
     period: str,
     as_of: date,
     kpi_rows: list[pa.Table],
-    report: CloseReport,
+    timer: Timer,
 ) -> None:
     """The new entries, the arrears snapshot, the collection figures and the snapshot the next close
     starts from, in one transaction."""
@@ -253,6 +253,7 @@ def _write(
     }
     if kpi is not None:
         tables["ledger_kpis"] = kpi
+    timer.lap("entries and snapshot (Arrow)")
     try:
         bulk_write(engine, tables, before=before, after=after, prechecked=["ledger_entries"])
     except BulkIOError as exc:
@@ -262,8 +263,9 @@ def _write(
                 "run the close again"
             ) from exc
         raise
-    report.entries = entries.num_rows
-    report.arrears_rows = snapshot.num_rows
+    timer.lap("write (SQLite)")
+    timer.report.entries = entries.num_rows
+    timer.report.arrears_rows = snapshot.num_rows
 
 
 #: From this many entries into an empty ledger, the write rebuilds the (employer, period) index after.
@@ -298,8 +300,7 @@ def close_month(
     book.close(as_of, dues, np.arange(first, last + 1, dtype=np.int64))
     kpi = kpis(book, last, as_of)
     timer.lap("post and allocate")
-    _write(engine, book, opening, period, as_of, [kpi], report)
-    timer.lap("write")
+    _write(engine, book, opening, period, as_of, [kpi], timer)
     return report
 
 
@@ -324,8 +325,7 @@ def rebuild(
     timer.lap("read ledger")
     kpi_rows = replay(book, dues, first, last, progress)
     timer.lap("post and allocate")
-    _write(engine, book, opening, last_period, last_day(last), kpi_rows, report)
-    timer.lap("write")
+    _write(engine, book, opening, last_period, last_day(last), kpi_rows, timer)
     return report
 
 

@@ -34,6 +34,8 @@ from ansinh.ledger.periods import deadlines, last_day, period_text
 IntArray = npt.NDArray[np.int64]
 SCHEMES = ("si", "hi", "ui")
 PARTIES = ("employee", "employer")
+ENTRY_PARTIES = (*PARTIES, "all")  # payments and surcharges are posted for all parties at once
+ALL_PARTIES = len(PARTIES)
 KINDS = ("due", "adjustment", "surcharge", "payment", "reversal")
 ITEMS = ("contribution", "surcharge")
 NO_PAYMENT = -1
@@ -63,13 +65,13 @@ class Block:
     employer: IntArray
     month: IntArray
     scheme: IntArray
-    party: npt.NDArray[np.str_]
+    party: IntArray  # index into ENTRY_PARTIES
     kind: str
     item: str
     amount: IntArray
     posted_on: date
     payment: IntArray
-    key_tail: list[str]
+    key_tail: str | list[str]  # one text for every entry, or one per entry
 
 
 @dataclass
@@ -255,13 +257,13 @@ class Book:
         m = mi[k]
         amount = diff[e, k, s, p]
         first = ~self.has_due[e, m, s, p]
-        parties = np.array(PARTIES)[p]
+        parties = p
         for is_due in (True, False):
             sel = first if is_due else ~first
             if not sel.any():
                 continue
             seq = self.n_adjust[e[sel], m[sel], s[sel], p[sel]] + 1
-            tails = [""] * int(sel.sum()) if is_due else [f"|{n}" for n in seq.tolist()]
+            tails: str | list[str] = "" if is_due else [f"|{n}" for n in seq.tolist()]
             self.new.append(
                 Block(
                     e[sel],
@@ -321,13 +323,13 @@ class Book:
                 e3,
                 m3,
                 s3,
-                np.full(len(e3), "all"),
+                np.full(len(e3), ALL_PARTIES),
                 "payment",
                 item,
                 -amt3,
                 as_of,
                 self.pay_id[pay3],
-                [f"|{item}{tail}"] * len(e3),
+                f"|{item}{tail}",
             )
         )
         if item != "contribution":
@@ -341,13 +343,13 @@ class Book:
                     e3[nz],
                     m3[nz],
                     s3[nz],
-                    np.full(int(nz.sum()), "all"),
+                    np.full(int(nz.sum()), ALL_PARTIES),
                     "surcharge",
                     "surcharge",
                     extra[nz],
                     as_of,
                     self.pay_id[pay3[nz]],
-                    [tail] * int(nz.sum()),
+                    tail,
                 )
             )
             np.add.at(self.open_s, (e3[nz], m3[nz], s3[nz]), extra[nz])
@@ -375,11 +377,14 @@ class Book:
         period_names = pa.array([period_text(m) for m in range(self.m0, self.m0 + self.n_months)])
         period = pc.take(period_names, pa.array(b.month))
         scheme = pc.take(pa.array(SCHEMES), pa.array(b.scheme))
-        names, codes = np.unique(b.party, return_inverse=True)
-        party = pc.take(pa.array(names.tolist(), pa.string()), pa.array(codes.astype(np.int64)))
+        party = pc.take(pa.array(ENTRY_PARTIES), pa.array(b.party))
         emp_text = pc.cast(pa.array(employer), pa.string())
         pay_text = pc.cast(pa.array(b.payment), pa.string())
-        tail = pa.array(b.key_tail, pa.string())
+        tail = (
+            pa.repeat(pa.scalar(b.key_tail, pa.string()), n)
+            if isinstance(b.key_tail, str)
+            else pa.array(b.key_tail, pa.string())
+        )
         if b.kind in ("due", "adjustment"):
             prefix = "due" if b.kind == "due" else "adj"
             key = pc.binary_join_element_wise(prefix, period, emp_text, scheme, party, "|")

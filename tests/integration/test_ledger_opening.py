@@ -116,7 +116,7 @@ def test_close_refuses_when_entries_arrive_meanwhile(engine: Engine) -> None:
         )
         assert pid is not None
         reverse_payment(s, pid, actor="test", reason="recall", on=date(2026, 11, 2))
-    from ansinh.ledger.close import CloseReport, _write
+    from ansinh.ledger.close import CloseReport, Timer, _write
 
     book.close(date(2026, 11, 30))
     with unit_of_work(engine) as s:
@@ -129,7 +129,7 @@ def test_close_refuses_when_entries_arrive_meanwhile(engine: Engine) -> None:
             "2026-11",
             date(2026, 11, 30),
             [],
-            CloseReport("2026-11", "2026-11", date(2026, 11, 30)),
+            Timer(CloseReport("2026-11", "2026-11", date(2026, 11, 30))),
         )
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(LedgerEntry)) == before
