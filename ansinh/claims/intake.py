@@ -4,7 +4,8 @@ Every file gets a receipt: episodes accepted (new, or a new version of an earlie
 (the same content received before: stored once) and rejected, each rejection with its code. A bad
 episode is rejected and the rest of the file goes on; a file that breaks off (truncated, not XML)
 keeps the complete episodes before the break and says where it broke, so that sending the whole file
-again adds exactly the missing ones. Batches of episodes are written with one ``bulk_write`` each.
+again adds exactly the missing ones. Batches of episodes are written in one transaction each
+(:func:`ansinh.claims.sqlite_io.write_many`).
 
 Parsing and checking (base64, the inner tables, the arithmetic) is the costly part and needs nothing
 but the reference codes, so :meth:`IntakeSession.ingest_files` parses the files of a directory in a
@@ -21,6 +22,7 @@ the same as one file after the other. A file above :data:`POOL_MAX_BYTES` is str
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
 from collections import deque
@@ -41,8 +43,8 @@ from sqlalchemy.orm import Session
 from ansinh.claims.episode import LINE_FIELDS, Known
 from ansinh.claims.fastparse import read_fast, slow_parse
 from ansinh.claims.models import ClaimFile
+from ansinh.claims.sqlite_io import read_many, write_many
 from ansinh.claims.xmlparse import FileRejected, RawEpisode, read_envelope, read_envelope_whole
-from ansinh.core.arrow_io import bulk_write, read_query
 from ansinh.core.audit import record
 from ansinh.core.db import unit_of_work
 from ansinh.law.parameters import get_parameters
@@ -116,6 +118,24 @@ PARSED_LINE_SCHEMA = pa.schema([LINE_SCHEMA.field(name) for name in LINE_FIELDS]
 ATTACHMENT_SCHEMA = pa.schema(
     [("id", pa.int64()), ("episode_id", pa.int64()), ("table_type", pa.string()), ("content", pa.string())]
 )
+FILE_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("facility_code", pa.string()),
+        ("file_name", pa.string()),
+        ("sha256", pa.string()),
+        ("size", pa.int64()),
+        ("received_at", pa.timestamp("us", "UTC")),
+        ("received_by", pa.string()),
+        ("error_code", pa.string()),
+        ("error_message", pa.string()),
+        ("episodes", pa.int32()),
+        ("accepted", pa.int32()),
+        ("new_versions", pa.int32()),
+        ("duplicates", pa.int32()),
+        ("rejected", pa.int32()),
+    ]
+)
 REJECTION_SCHEMA = pa.schema(
     [
         ("id", pa.int64()),
@@ -170,10 +190,9 @@ def load_known(engine: Engine, *, check_cards: bool = True) -> Known:
 
     cards = None
     if check_cards:
-        column = read_query(
-            engine,  # no DISTINCT: the set removes repeats without a sort in the database
-            "SELECT hi_card_number FROM participations WHERE scheme = 'hi' AND hi_card_number IS NOT NULL",
-        ).column(0)
+        sql = "SELECT hi_card_number FROM participations WHERE scheme = 'hi' AND hi_card_number IS NOT NULL"
+        # no DISTINCT: the set removes repeats without a sort in the database
+        column = read_many(engine, {"cards": sql})["cards"].column(0)
         cards = frozenset(v for v in column.to_pylist() if v)
     return Known(
         facilities=codes("SELECT DISTINCT code FROM claim_facilities"),
@@ -390,6 +409,9 @@ class IntakeSession:
         self.next_line = _next_id(engine, "claim_lines")
         self.next_attachment = _next_id(engine, "claim_attachments")
         self.next_rejection = _next_id(engine, "claim_rejections")
+        self.next_file = _next_id(engine, "claim_files")
+        # files parsed by workers: their rows and audit entries, written with the next flush
+        self.files: list[dict[str, Any]] = []
         # per file
         self.receipt = Receipt(file_id=0, file_name="")
         self.facility: str | None = None
@@ -399,9 +421,8 @@ class IntakeSession:
     def _facility_history(self, facility: str) -> dict[str, tuple[int, set[str]]]:
         if not self.history:
             # one read for every facility (a session usually receives files from many)
-            table = read_query(
-                self.engine, "SELECT facility_code, ma_lk, version, content_hash FROM claim_episodes"
-            )
+            sql = "SELECT facility_code, ma_lk, version, content_hash FROM claim_episodes"
+            table = read_many(self.engine, {"history": sql})["history"]
             self.history = {"": {}}
             for fac, ma_lk, version, digest in zip(
                 table["facility_code"].to_pylist(),
@@ -517,7 +538,7 @@ class IntakeSession:
                 self.next_attachment += 1
 
     def flush(self) -> None:
-        if not self.pending and not self.rejections and not self.superseded:
+        if not self.pending and not self.rejections and not self.superseded and not self.files:
             return
         n = len(self.rejections)
         rejections = {
@@ -542,23 +563,62 @@ class IntakeSession:
             "superseded",
             pc.is_in(episodes["id"], value_set=marked),
         )
-        bulk_write(
+        files, audit = self._file_rows()
+        after = []
+        if files.num_rows and self.engine.dialect.name == "postgresql":
+            # the ids were given here: move the sequence past them for rows inserted one by one
+            after.append(
+                "SELECT setval(pg_get_serial_sequence('claim_files', 'id'), (SELECT MAX(id) FROM claim_files))"
+            )
+        write_many(
             self.engine,
             {
+                "claim_files": files,
                 "claim_episodes": episodes,
                 "claim_lines": _concat(self.pending_lines, LINE_SCHEMA),
                 "claim_attachments": pa.table(self.attachments, schema=ATTACHMENT_SCHEMA),
                 "claim_rejections": pa.table(rejections, schema=REJECTION_SCHEMA),
+                "audit_log": audit,
             },
             before=before,
+            after=after,
         )
         self.pending, self.pending_lines, self.superseded, self.rejections = [], [], [], []
         self.pending_count = 0
         self.pending_at = {}
         self.pending_superseded = set()
         self.attachments = {"id": [], "episode_id": [], "table_type": [], "content": []}
+        self.files = []
+
+    def _file_rows(self) -> tuple[pa.Table, pa.Table]:
+        """The rows of the files received since the last flush, and their audit entries (as
+        :func:`ansinh.core.audit.record` writes them)."""
+        rows = self.files
+        files = pa.Table.from_pylist(rows, schema=FILE_SCHEMA)
+        details = [
+            json.dumps(
+                {k: r[k] for k in ("accepted", "duplicates", "rejected")} | {"error": r["error_code"]},
+                ensure_ascii=False,
+                default=str,
+            )
+            for r in rows
+        ]
+        audit = pa.table(
+            {
+                "at": pa.array([r["received_at"] for r in rows], pa.timestamp("us", "UTC")),
+                "actor": pa.array([r["received_by"] for r in rows], pa.string()),
+                "action": pa.array(["claims_ingest"] * len(rows), pa.string()),
+                "entity": pa.array(["claim_file"] * len(rows), pa.string()),
+                "entity_id": pa.array([str(r["id"]) for r in rows], pa.string()),
+                "source_ip": pa.nulls(len(rows), pa.string()),
+                "detail": pa.array(details, pa.string()),
+            }
+        )
+        return files, audit
 
     def _open(self, file_name: str, sha256: str, size: int) -> Receipt:
+        if self.files:
+            self.flush()  # the rows of files parsed by workers first: their ids were given here
         with unit_of_work(self.engine) as session:
             row = ClaimFile(
                 facility_code=None,
@@ -571,6 +631,7 @@ class IntakeSession:
             session.add(row)
             session.flush()
             file_id = row.id
+        self.next_file = max(self.next_file, file_id + 1)
         self.receipt = Receipt(file_id=file_id, file_name=file_name)
         self.facility = None
         self.seen = {}
@@ -608,35 +669,44 @@ class IntakeSession:
         return receipt
 
     def ingest_parsed(self, path: Path, parsed: ParsedFile) -> Receipt:
-        """Store a file a worker parsed (:func:`parse_file`), as :meth:`ingest` would have; the file's
-        row, counts and audit entry in one transaction (the episodes follow with the next flush)."""
-        with unit_of_work(self.engine) as session:
-            row = ClaimFile(
-                facility_code=None,
-                file_name=path.name[:300],
-                sha256=parsed.sha256,
-                size=parsed.size,
-                received_at=datetime.now(UTC),
-                received_by=self.actor[:64],
-            )
-            session.add(row)
-            session.flush()
-            self.receipt = receipt = Receipt(file_id=row.id, file_name=path.name)
-            self.facility = None
-            self.seen = {}
-            self.hold = True  # no bulk write while this transaction is open
-            try:
-                if parsed.facility is not None:
-                    self._start(parsed.facility)
-                for batch in parsed.batches:
-                    self.apply(batch)
-                if parsed.error:
-                    raise FileRejected(*parsed.error)
-            except FileRejected as exc:
-                self._fail(exc.code, exc.message)
-            finally:
-                self.hold = False
-            _fill(session, row, receipt, self.actor)
+        """Store a file a worker parsed (:func:`parse_file`), as :meth:`ingest` would have. Its row,
+        counts and audit entry are written with its episodes, in the next flush's transaction (one
+        transaction for thousands of small files, not one each)."""
+        self.receipt = receipt = Receipt(file_id=self.next_file, file_name=path.name)
+        self.next_file += 1
+        received_at = datetime.now(UTC)
+        self.facility = None
+        self.seen = {}
+        self.hold = True
+        try:
+            if parsed.facility is not None:
+                self._start(parsed.facility)
+            for batch in parsed.batches:
+                self.apply(batch)
+            if parsed.error:
+                raise FileRejected(*parsed.error)
+        except FileRejected as exc:
+            self._fail(exc.code, exc.message)
+        finally:
+            self.hold = False
+        self.files.append(
+            {
+                "id": receipt.file_id,
+                "facility_code": receipt.facility,
+                "file_name": path.name[:300],
+                "sha256": parsed.sha256,
+                "size": parsed.size,
+                "received_at": received_at,
+                "received_by": self.actor[:64],
+                "error_code": receipt.error_code,
+                "error_message": receipt.error_message,
+                "episodes": receipt.episodes,
+                "accepted": receipt.accepted,
+                "new_versions": receipt.new_versions,
+                "duplicates": receipt.duplicates,
+                "rejected": receipt.rejected,
+            }
+        )
         if self.pending_count >= BATCH_EPISODES:
             self.flush()
         return receipt

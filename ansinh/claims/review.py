@@ -14,7 +14,6 @@ risk × amount claimed).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,7 +28,8 @@ from sqlalchemy.engine import Engine
 
 from ansinh.claims.rules import RULES, Inputs, all_findings
 from ansinh.claims.screening import SCREENS, all_screens
-from ansinh.core.arrow_io import bulk_write, read_query
+from ansinh.claims.sqlite_io import read_many, write_many
+from ansinh.core.arrow_io import read_query
 from ansinh.law.parameters import get_parameters
 
 FAR = date(9999, 12, 31)
@@ -65,7 +65,9 @@ SOURCES = {
 }
 
 
-#: Read through the ADBC worker, at the same time; the other (small) lists are read in process.
+#: Read through one ADBC worker, at the same time; the other (small) lists are read in process. (The
+#: whole card and person lists: on SQLite, looking up the 400,000 cards of a month costs more CPU than
+#: reading all 1.6 million.)
 LARGE = ("episodes", "lines", "cards", "persons")
 
 
@@ -77,20 +79,31 @@ def _read_small(engine: Engine, sql: str) -> pa.Table:
     return pa.table({name: pa.array([row[i] for row in rows]) for i, name in enumerate(names)})
 
 
+def _lines_sql(engine: Engine, false: str, period: tuple[int, int]) -> str:
+    """The lines of a period's episodes: those of the episode ids from the first to the last of the
+    period (an index range, cheaper than a join on SQLite); :func:`prepare` keeps the lines of the
+    episodes read (its inner join drops those of other periods or superseded versions)."""
+    where = f"superseded = {false} AND settle_year = {period[0]} AND settle_month = {period[1]}"
+    with engine.connect() as conn:
+        lo, hi = conn.exec_driver_sql(f"SELECT MIN(id), MAX(id) FROM claim_episodes WHERE {where}").one()
+    columns = SOURCES["lines"].split(" FROM ")[0]
+    return f"{columns} FROM claim_lines l WHERE l.episode_id BETWEEN {int(lo or 0)} AND {int(hi or -1)}"
+
+
 def load(engine: Engine, period: tuple[int, int] | None = None) -> dict[str, pa.Table]:
     """The review's source tables, as Arrow (episodes and lines of ``period`` only, when given)."""
     false = "0" if engine.dialect.name == "sqlite" else "false"
     sqls = {}
     for name, sql in SOURCES.items():
         sql = sql.replace("{false}", false)
-        if period and name in ("episodes", "lines"):
-            prefix = "" if name == "episodes" else "e."
-            sql += f" AND {prefix}settle_year = {period[0]} AND {prefix}settle_month = {period[1]}"
+        if period and name == "episodes":
+            sql += f" AND settle_year = {period[0]} AND settle_month = {period[1]}"
         sqls[name] = sql
-    with ThreadPoolExecutor(len(LARGE)) as pool:
-        large = {name: pool.submit(read_query, engine, sqls[name]) for name in LARGE}
-        small = {name: _read_small(engine, sql) for name, sql in sqls.items() if name not in LARGE}
-        return {name: large[name].result() if name in large else small[name] for name in SOURCES}
+    if period:
+        sqls["lines"] = _lines_sql(engine, false, period)
+    large = read_many(engine, {name: sqls[name] for name in LARGE})
+    small = {name: _read_small(engine, sql) for name, sql in sqls.items() if name not in LARGE}
+    return {name: large[name] if name in large else small[name] for name in SOURCES}
 
 
 def _ts(col: Any) -> pa.Array:
@@ -529,20 +542,17 @@ def run_review(
     on = on or date.today()
     raw = load(engine, period)
     result = review_tables(raw, on, backend)
-    closed = read_query(
-        engine,
-        "SELECT episode_id FROM claim_reviews WHERE closed = "
-        + ("1" if engine.dialect.name == "sqlite" else "true"),
-    )
-    closed_ids = pa.array(closed.column(0).to_pylist(), pa.int64())
+    with engine.connect() as conn:  # a reviewer's closed episodes: a short list, read in process
+        closed = conn.exec_driver_sql(
+            "SELECT episode_id FROM claim_reviews WHERE closed = "
+            + ("1" if engine.dialect.name == "sqlite" else "true")
+        ).all()
+        start = int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM claim_findings").scalar_one()) + 1
+    closed_ids = pa.array([row[0] for row in closed], pa.int64())
     keep_f = pc.invert(pc.is_in(result.findings["episode_id"], value_set=closed_ids))
     keep_o = pc.invert(pc.is_in(result.outcomes["episode_id"], value_set=closed_ids))
     findings = result.findings.filter(keep_f)
     outcomes = result.outcomes.filter(keep_o)
-    start = (
-        int(read_query(engine, "SELECT COALESCE(MAX(id), 0) AS m FROM claim_findings").column(0)[0].as_py())
-        + 1
-    )
     now = datetime.now(UTC)
     n = findings.num_rows
     findings_table = pa.table(
@@ -577,5 +587,5 @@ def run_review(
         f"(SELECT episode_id FROM claim_reviews WHERE closed = {closed_sql})",
         f"DELETE FROM claim_reviews WHERE closed <> {closed_sql} AND episode_id IN ({scope})",
     ]
-    bulk_write(engine, {"claim_findings": findings_table, "claim_reviews": outcome_table}, before=before)
+    write_many(engine, {"claim_findings": findings_table, "claim_reviews": outcome_table}, before=before)
     return result
