@@ -65,7 +65,9 @@ def project(
     denominator: int | None = None,
 ) -> ProjectionResult:
     """Fit the trend on (month index, value) and project to December of ``target_year``."""
-    import statsmodels.api as sm
+    # the two names only: statsmodels.api imports every model (a second more at the first run)
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     pairs = [(m, v) for m, v in zip(months, values, strict=True) if v is not None and math.isfinite(v)]
     if len(pairs) < MIN_POINTS:
@@ -76,7 +78,7 @@ def project(
     x0 = x - x[-1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = sm.OLS(y, sm.add_constant(x0, has_constant="add")).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
+        fit = OLS(y, add_constant(x0, has_constant="add")).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
     slope = float(fit.params[1]) * 12
     result = ProjectionResult("no_data", float(y[-1]), slope)
     if target_year is None or target is None:
@@ -86,7 +88,7 @@ def project(
     h = np.array(horizon, dtype=float) - x[-1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        prediction = fit.get_prediction(sm.add_constant(h, has_constant="add"))
+        prediction = fit.get_prediction(add_constant(h, has_constant="add"))
         band = np.asarray(prediction.conf_int(obs=True, alpha=ALPHA))
     mean = np.clip(np.asarray(prediction.predicted_mean), 0.0, 1.0)
     lo = np.clip(band[:, 0], 0.0, 1.0)
