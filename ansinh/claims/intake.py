@@ -567,9 +567,8 @@ class IntakeSession:
         after = []
         if files.num_rows and self.engine.dialect.name == "postgresql":
             # the ids were given here: move the sequence past them for rows inserted one by one
-            after.append(
-                "SELECT setval(pg_get_serial_sequence('claim_files', 'id'), (SELECT MAX(id) FROM claim_files))"
-            )
+            sequence = "pg_get_serial_sequence('claim_files', 'id')"
+            after.append(f"SELECT setval({sequence}, (SELECT MAX(id) FROM claim_files))")
         write_many(
             self.engine,
             {

@@ -19,7 +19,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -79,15 +81,21 @@ def _read_small(engine: Engine, sql: str) -> pa.Table:
     return pa.table({name: pa.array([row[i] for row in rows]) for i, name in enumerate(names)})
 
 
-def _lines_sql(engine: Engine, false: str, period: tuple[int, int]) -> str:
+def _lines_sql(engine: Engine, false: str, period: tuple[int, int], parts: int = 2) -> list[str]:
     """The lines of a period's episodes: those of the episode ids from the first to the last of the
-    period (an index range, cheaper than a join on SQLite); :func:`prepare` keeps the lines of the
-    episodes read (its inner join drops those of other periods or superseded versions)."""
+    period (index ranges, cheaper than a join on SQLite, read in ``parts`` at the same time);
+    :func:`prepare` keeps the lines of the episodes read (its inner join drops those of other periods
+    or superseded versions)."""
     where = f"superseded = {false} AND settle_year = {period[0]} AND settle_month = {period[1]}"
     with engine.connect() as conn:
         lo, hi = conn.exec_driver_sql(f"SELECT MIN(id), MAX(id) FROM claim_episodes WHERE {where}").one()
+    lo, hi = int(lo or 0), int(hi if hi is not None else -1)
     columns = SOURCES["lines"].split(" FROM ")[0]
-    return f"{columns} FROM claim_lines l WHERE l.episode_id BETWEEN {int(lo or 0)} AND {int(hi or -1)}"
+    step = max(1, (hi - lo + parts) // parts)
+    return [
+        f"{columns} FROM claim_lines l WHERE l.episode_id BETWEEN {a} AND {min(hi, a + step - 1)}"
+        for a in range(lo, hi + 1, step)
+    ] or [f"{columns} FROM claim_lines l WHERE 0 = 1"]
 
 
 def load(engine: Engine, period: tuple[int, int] | None = None) -> dict[str, pa.Table]:
@@ -99,9 +107,17 @@ def load(engine: Engine, period: tuple[int, int] | None = None) -> dict[str, pa.
         if period and name == "episodes":
             sql += f" AND settle_year = {period[0]} AND settle_month = {period[1]}"
         sqls[name] = sql
+    queries = {name: sqls[name] for name in LARGE}
     if period:
-        sqls["lines"] = _lines_sql(engine, false, period)
-    large = read_many(engine, {name: sqls[name] for name in LARGE})
+        del queries["lines"]
+        parts = _lines_sql(engine, false, period)
+        queries.update({f"lines.{i}": sql for i, sql in enumerate(parts)})
+    large = read_many(engine, queries)
+    if period:
+        pieces = [large.pop(f"lines.{i}") for i in range(len(parts))]
+        # (an empty piece may come back with other column types: SQLite types columns by their values)
+        filled = [p for p in pieces if p.num_rows] or pieces[:1]
+        large["lines"] = pa.concat_tables(filled, promote_options="permissive")
     small = {name: _read_small(engine, sql) for name, sql in sqls.items() if name not in LARGE}
     return {name: large[name] if name in large else small[name] for name in SOURCES}
 
@@ -168,13 +184,44 @@ def _thresholds(on: date) -> pa.Table:
     )
 
 
+def _attach(lines: pa.Table, keyed: pa.Table) -> pa.Table:
+    """``lines`` inner-joined with ``keyed`` on ``episode_id`` (unique in ``keyed``)."""
+    ids = keyed["episode_id"].to_numpy()
+    wanted = lines["episode_id"].to_numpy()
+    if not len(ids):
+        return lines.slice(0, 0).join(keyed, "episode_id", join_type="inner")
+    order = np.argsort(ids, kind="stable")
+    at = np.minimum(np.searchsorted(ids[order], wanted), len(ids) - 1)
+    found = ids[order][at] == wanted
+    rows = pa.array(order[at[found]])
+    out = lines.filter(pa.array(found))
+    for name in keyed.column_names:
+        if name != "episode_id":
+            out = out.append_column(name, keyed[name].take(rows))
+    return out
+
+
+def _first_person(cards: pa.Table) -> pa.Table:
+    """The lowest person id of each card (DuckDB: twice as fast as Arrow's group-by on 1.6M cards)."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads TO 2")
+        con.register("cards", cards.select(["card", "person_id"]))
+        return con.sql("SELECT card, min(person_id) AS person_id FROM cards GROUP BY card").to_arrow_table()
+    finally:
+        con.close()
+
+
 def prepare(raw: dict[str, pa.Table], on: date) -> dict[str, pa.Table]:
     """Normalise the source tables to the columns and types the rules read (same on every backend)."""
     fac = raw["facilities"]
-    level = dict(zip(fac["code"].to_pylist(), fac["level"].to_pylist(), strict=True))
+    fac_codes = _s(fac["code"])
+    fac_levels = pc.fill_null(_i64(fac["level"]), 0)
     ep = raw["episodes"]
     ep_fac = _s(ep["facility_code"])
-    levels = pa.array([int(level.get(c, 0) or 0) for c in ep_fac.to_pylist()], pa.int64())
+    at = pc.index_in(ep_fac, value_set=fac_codes)
+    levels = pc.fill_null(pc.take(fac_levels, pc.fill_null(at, 0)) if len(fac_codes) else at, 0)
+    levels = pc.cast(pc.if_else(pc.is_null(at), 0, levels), pa.int64())
     admitted = _ts(ep["admitted_at"])
     discharged = _ts(ep["discharged_at"])
     episodes = pa.table(
@@ -200,7 +247,8 @@ def prepare(raw: dict[str, pa.Table], on: date) -> dict[str, pa.Table]:
         }
     )
     ln = raw["lines"]
-    # attach the episode's facility, level, benefit rate and MA_LK to each line (Arrow hash join)
+    # attach the episode's facility, level, benefit rate and MA_LK to each line (episode ids are unique:
+    # a sorted look-up, cheaper than a hash join of three million lines)
     keyed = episodes.select(["episode_id", "facility_code", "level", "benefit_rate", "ma_lk"])
     lines = pa.table(
         {
@@ -216,16 +264,15 @@ def prepare(raw: dict[str, pa.Table], on: date) -> dict[str, pa.Table]:
             "ordered_on": _date(ln["ordered_on"]),
             "performed_at": _ts(ln["performed_at"]),
         }
-    ).join(keyed, "episode_id", join_type="inner")
+    )
+    lines = _attach(lines, keyed)
     fund_share = pc.divide(
         pc.add(pc.multiply(lines["amount_hi"], lines["benefit_rate"]), 50), pa.scalar(100, pa.int64())
     )
     # (no sort: every rule aggregates, and the findings are sorted at the end)
     lines = lines.append_column("fund_share", pc.cast(fund_share, pa.int64()))
     cards = raw["cards"]
-    card_person = (
-        cards.group_by("card").aggregate([("person_id", "min")]).rename_columns(["card", "person_id"])
-    )
+    card_person = _first_person(cards)
     persons = raw["persons"]
     gender = pc.if_else(pc.equal(persons["gender"], "female"), 2, 1)
     params = get_parameters()
