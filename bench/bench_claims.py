@@ -144,7 +144,7 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def ingest_run(url: str, xml_dir: Path, copy: Path, workers: int | None) -> float:
+def ingest_run(url: str, xml_dir: Path, copy: Path, workers: int | None) -> tuple[float, float]:
     from ansinh.claims.intake import IntakeSession, claim_files, load_known
     from ansinh.core.db import make_engine
 
@@ -163,13 +163,15 @@ def ingest_run(url: str, xml_dir: Path, copy: Path, workers: int | None) -> floa
         files += 1
     session.close()
     took = time.perf_counter() - started
+    used = _cpu() - cpu
     print(
         f"  ingest: {files:,} files, {accepted:,} accepted, {rejected:,} rejected in {took:.1f} s "
-        f"(CPU {_cpu() - cpu:.0f} s in all processes); load average before {load:.2f}, "
-        f"after {os.getloadavg()[0]:.2f}"
+        f"(CPU {used:.0f} s in all processes); load average before {load:.2f}, "
+        f"after {os.getloadavg()[0]:.2f}",
+        flush=True,
     )
     engine.dispose()
-    return took
+    return took, used
 
 
 def main() -> None:
@@ -198,7 +200,12 @@ def main() -> None:
         return
     copy = _path(args.db).with_name("bench-claims-run.db")
     runs = [ingest_run(args.db, xml_dir, copy, args.workers) for _ in range(args.runs)]
-    print(f"ingest one month: median {statistics.median(runs):.1f} s [{', '.join(f'{r:.1f}' for r in runs)}]")
+    walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
+    print(
+        f"ingest one month: median {statistics.median(walls):.1f} s "
+        f"[{', '.join(f'{r:.1f}' for r in walls)}]; "
+        f"CPU median {statistics.median(cpus):.0f} s [{', '.join(f'{c:.0f}' for c in cpus)}]"
+    )
     month_review(copy, period, args.runs)
     if not args.skip_year:
         year_review(args.people, args.seed, args.runs, args.memory_limit)
@@ -209,22 +216,24 @@ def month_review(db: Path, period: tuple[int, int], runs: int) -> None:
     from ansinh.core.db import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
-    review_runs = []
+    review_runs, review_cpus = [], []
     for _ in range(runs):
         load = os.getloadavg()[0]
         cpu = _cpu()
         started = time.perf_counter()
         result = run_review(engine, period)
         review_runs.append(time.perf_counter() - started)
+        review_cpus.append(_cpu() - cpu)
         print(
             f"  review: {result.outcomes.num_rows:,} episodes, {result.counts} in {review_runs[-1]:.1f} s "
-            f"(CPU {_cpu() - cpu:.0f} s in all processes); "
+            f"(CPU {review_cpus[-1]:.0f} s in all processes); "
             f"load average before {load:.2f}, after {os.getloadavg()[0]:.2f}",
             flush=True,
         )
     print(
         f"review one month: median {statistics.median(review_runs):.1f} s "
-        f"[{', '.join(f'{r:.1f}' for r in review_runs)}]; peak RSS of this process "
+        f"[{', '.join(f'{r:.1f}' for r in review_runs)}]; CPU median {statistics.median(review_cpus):.0f} s "
+        f"[{', '.join(f'{c:.0f}' for c in review_cpus)}]; peak RSS of this process "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024:.2f} GB"
     )
 
@@ -241,8 +250,8 @@ def year_review(people: int, seed: int, runs: int, memory_limit: str) -> None:
             check=True,
         )
         episodes, lines, took = out.stdout.strip().splitlines()[-1].split(" ")
-        print(f"generated a year: {int(episodes):,} episodes, {int(lines):,} lines in {took} s")
-    times, peaks = [], []
+        print(f"generated a year: {int(episodes):,} episodes, {int(lines):,} lines in {took} s", flush=True)
+    times, peaks, cpus = [], [], []
     for _ in range(runs):
         load = os.getloadavg()
         out = subprocess.run(
@@ -256,6 +265,7 @@ def year_review(people: int, seed: int, runs: int, memory_limit: str) -> None:
         )
         times.append(float(took))
         peaks.append(float(rss))
+        cpus.append(float(cpu))
         print(
             f"  review one year: {int(episodes):,} episodes, {int(findings):,} findings "
             f"in {float(took):.1f} s "
@@ -265,7 +275,7 @@ def year_review(people: int, seed: int, runs: int, memory_limit: str) -> None:
         )
     print(
         f"review one year: median {statistics.median(times):.1f} s [{', '.join(f'{t:.1f}' for t in times)}]; "
-        f"peak RSS median {statistics.median(peaks):.2f} GB [{', '.join(f'{p:.2f}' for p in peaks)}]"
+        f"CPU median {statistics.median(cpus):.0f} s; peak RSS median {statistics.median(peaks):.2f} GB [{', '.join(f'{p:.2f}' for p in peaks)}]"
     )
 
 
