@@ -250,7 +250,9 @@ def year_review(people: int, seed: int, runs: int, memory_limit: str) -> None:
             check=True,
         )
         episodes, lines, took = out.stdout.strip().splitlines()[-1].split(" ")
-        print(f"generated a year: {int(episodes):,} episodes, {int(lines):,} lines in {took} s", flush=True)
+        print(
+            f"generated a year: {int(episodes):,} episodes, {int(lines):,} lines in {took} s", flush=True
+        )
     times, peaks, cpus = [], [], []
     for _ in range(runs):
         load = os.getloadavg()
