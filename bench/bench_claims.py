@@ -250,9 +250,7 @@ def year_review(people: int, seed: int, runs: int, memory_limit: str) -> None:
             check=True,
         )
         episodes, lines, took = out.stdout.strip().splitlines()[-1].split(" ")
-        print(
-            f"generated a year: {int(episodes):,} episodes, {int(lines):,} lines in {took} s", flush=True
-        )
+        print(f"generated a year: {int(episodes):,} episodes, {int(lines):,} lines in {took} s", flush=True)
     times, peaks, cpus = [], [], []
     for _ in range(runs):
         load = os.getloadavg()
@@ -277,7 +275,8 @@ def year_review(people: int, seed: int, runs: int, memory_limit: str) -> None:
         )
     print(
         f"review one year: median {statistics.median(times):.1f} s [{', '.join(f'{t:.1f}' for t in times)}]; "
-        f"CPU median {statistics.median(cpus):.0f} s; peak RSS median {statistics.median(peaks):.2f} GB [{', '.join(f'{p:.2f}' for p in peaks)}]"
+        f"CPU median {statistics.median(cpus):.0f} s; peak RSS median {statistics.median(peaks):.2f} GB "
+        f"[{', '.join(f'{p:.2f}' for p in peaks)}]"
     )
 
 
