@@ -42,7 +42,7 @@ from ansinh.ledger.opening import (
     with_month_index,
 )
 from ansinh.ledger.periods import last_day, period_index, period_indices, period_text
-from ansinh.ledger.snapshot import balances, kpis
+from ansinh.ledger.snapshot import area_kpis, balances, kpis
 
 
 @dataclass
@@ -124,9 +124,11 @@ def read_facts(engine: Engine, first: int, last: int) -> tuple[pa.Table, pa.Tabl
 def load_book(engine: Engine, first: int, last: int, source: str) -> tuple[Book, Opening]:
     """The book as the posted entries, payments, reminders and employer statuses leave it, and the
     opening it started from (:mod:`ansinh.ledger.opening`)."""
-    employers = read_small(engine, "SELECT id FROM employers ORDER BY id", _schema("employers", "id"))[
-        "id"
-    ].to_numpy(zero_copy_only=False)
+    employers = read_small(
+        engine,
+        "SELECT id, commune_code FROM employers ORDER BY id",
+        _schema("employers", "id", "commune_code"),
+    )
     year_start = last - last % 12  # the year's months count in the receivable
     opening = open_ledger(
         engine,
@@ -159,12 +161,21 @@ def load_book(engine: Engine, first: int, last: int, source: str) -> tuple[Book,
     start = min(first, year_start)
     m0 = int(min(start, known.min())) if len(known) else start
     m1 = int(max(last, known.max())) if len(known) else last
-    book = Book(np.asarray(employers, np.int64), m0, m1 - m0 + 1, get_parameters(), source)
+    book = Book(
+        np.asarray(employers["id"].to_numpy(zero_copy_only=False), np.int64),
+        m0,
+        m1 - m0 + 1,
+        get_parameters(),
+        source,
+    )
+    book.set_areas(employers["commune_code"].to_pylist())
     for period, amount in opening.period_dues.items():
         book.period_dues[period_index(period) - m0] = amount
     book.dues_known[:] = False
     book.dues_known[first - m0 : last - m0 + 1] = True
     book.load_dues(dues)
+    if year_start < first:
+        _load_dues_outside(engine, book, year_start, first - 1)
     book.load_open(cells, months)
     pays = opening.payments
     if pays.num_rows:
@@ -199,13 +210,30 @@ def load_book(engine: Engine, first: int, last: int, source: str) -> tuple[Book,
     return book, opening
 
 
+def _load_dues_outside(engine: Engine, book: Book, first: int, last: int) -> None:
+    """Dues and adjustments per employer of months ``first``..``last`` (the year's months before
+    those priced), summed from the entries: each commune's receivable of the year."""
+    sums = read_small(
+        engine,
+        "SELECT employer_id, period, SUM(amount) AS amount FROM ledger_entries "
+        "WHERE employer_id IN (SELECT id FROM employers) "
+        f"AND period BETWEEN {_q(period_text(first))} AND {_q(period_text(last))} "
+        "AND kind IN ('due', 'adjustment') GROUP BY employer_id, period",
+        _schema("ledger_entries", "employer_id", "period", amount=pa.int64()),
+    )
+    if sums.num_rows:
+        e = book.employer_index(sums["employer_id"].to_numpy(zero_copy_only=False))
+        m = book.month_index(period_indices(sums["period"]))
+        np.add.at(book.dues_outside, (e, m), sums["amount"].to_numpy(zero_copy_only=False))
+
+
 def _write(
     engine: Engine,
     book: Book,
     opening: Opening,
     period: str,
     as_of: date,
-    kpi_rows: list[pa.Table],
+    kpi_rows: list[tuple[pa.Table, pa.Table]],
     timer: Timer,
 ) -> None:
     """The new entries, the arrears snapshot, the collection figures and the snapshot the next close
@@ -216,7 +244,7 @@ def _write(
     entries = book.entries().sort_by("key")
     check_entries(entries)
     snapshot = balances(book, as_of)
-    kpi = pa.concat_tables(kpi_rows) if kpi_rows else None
+    kpi = pa.concat_tables([whole for whole, _ in kpi_rows]) if kpi_rows else None
     periods = ", ".join(_q(p) for p in kpi["period"].to_pylist()) if kpi is not None else "''"
     year_start = period_index(period) - period_index(period) % 12
     known = np.flatnonzero(book.dues_known | (np.arange(book.n_months) + book.m0 >= year_start))
@@ -238,6 +266,7 @@ def _write(
         book.pay_id[changed].tolist(),
     )
     before.append(f"DELETE FROM ledger_kpis WHERE period IN ({periods})")
+    before.append(f"DELETE FROM ledger_area_kpis WHERE period IN ({periods})")
     if opening.full and opening.read == 0 and entries.num_rows >= BULK_LOAD_ROWS:
         # The first load of an empty ledger: building the (employer, period) index once, after the
         # rows are in, is several times faster than growing it row by row. Same transaction.
@@ -253,6 +282,7 @@ def _write(
     }
     if kpi is not None:
         tables["ledger_kpis"] = kpi
+        tables["ledger_area_kpis"] = pa.concat_tables([areas for _, areas in kpi_rows])
     timer.lap("entries and snapshot (Arrow)")
     try:
         bulk_write(engine, tables, before=before, after=after, prechecked=["ledger_entries"])
@@ -298,7 +328,7 @@ def close_month(
     book, opening = load_book(engine, first, last, source)
     timer.lap("read ledger")
     book.close(as_of, dues, np.arange(first, last + 1, dtype=np.int64))
-    kpi = kpis(book, last, as_of)
+    kpi = (kpis(book, last, as_of), area_kpis(book, last, as_of))
     timer.lap("post and allocate")
     _write(engine, book, opening, period, as_of, [kpi], timer)
     return report
@@ -336,8 +366,9 @@ def replay(
     last: int,
     progress: Callable[[str], None] | None = None,
     after_close: Callable[[Book, int, date], None] | None = None,
-) -> list[pa.Table]:
-    """Close each month in turn (dues of the month, payments received by its last day)."""
+) -> list[tuple[pa.Table, pa.Table]]:
+    """Close each month in turn (dues of the month, payments received by its last day); the
+    collection figures of each month, for the whole ledger and per commune."""
     rows = []
     prepared = book.prepare(dues)
     for m in range(first, last + 1):
@@ -345,7 +376,7 @@ def replay(
         book.close(as_of, prepared, np.array([m], np.int64))
         if after_close is not None:
             after_close(book, m, as_of)
-        rows.append(kpis(book, m, as_of))
+        rows.append((kpis(book, m, as_of), area_kpis(book, m, as_of)))
         if progress:
             progress(period_text(m))
     return rows

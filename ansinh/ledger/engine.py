@@ -109,6 +109,12 @@ class Book:
         self.due_open = np.zeros((e, m), np.int64)
         #: Dues and adjustments per month (all employers), for months not in ``dues_known``.
         self.period_dues = np.zeros(m, np.int64)
+        #: Dues and adjustments per employer × month for months not in ``dues_known`` where they
+        #: were read (the year's earlier months: each commune's receivable of the year).
+        self.dues_outside = np.zeros((e, m), np.int64)
+        #: Each employer's commune (index into ``area_codes``; -1: none known).
+        self.area = np.full(e, -1, np.int64)
+        self.area_codes: list[str] = []
         self.pay_id = np.zeros(0, np.int64)
         self.pay_emp = np.zeros(0, np.int64)
         self.pay_date = np.zeros(0, "datetime64[D]")
@@ -177,6 +183,19 @@ class Book:
         """Dues and adjustments per month, all employers."""
         out: npt.NDArray[np.int64] = np.where(
             self.dues_known, self.posted.sum(axis=(0, 2, 3)), self.period_dues
+        )
+        return out
+
+    def set_areas(self, codes: list[str | None]) -> None:
+        """The commune of each employer, in the order of ``employer_ids``."""
+        self.area_codes = sorted({c for c in codes if c})
+        where = {c: i for i, c in enumerate(self.area_codes)}
+        self.area = np.array([where[c] if c else -1 for c in codes], np.int64)
+
+    def employer_dues(self) -> npt.NDArray[np.int64]:
+        """Dues and adjustments per employer × month: posted where known, else as read."""
+        out: npt.NDArray[np.int64] = np.where(
+            self.dues_known[None, :], self.posted.sum(axis=(2, 3)), self.dues_outside
         )
         return out
 

@@ -245,6 +245,25 @@ class LedgerKpi(Base):
     as_of: Mapped[date] = mapped_column(Date)
 
 
+class LedgerAreaKpi(Base):
+    """The collection figures of one month for the employers of one commune (a commune-scoped
+    officer's dashboard); same columns and derivation as :class:`LedgerKpi`, replaced with it."""
+
+    __tablename__ = "ledger_area_kpis"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    receivable: Mapped[int] = mapped_column(BigInteger)
+    receivable_ytd: Mapped[int] = mapped_column(BigInteger)
+    collected: Mapped[int] = mapped_column(BigInteger)
+    arrears_late: Mapped[int] = mapped_column(BigInteger)
+    arrears_collectible: Mapped[int] = mapped_column(BigInteger)
+    arrears_open: Mapped[int] = mapped_column(BigInteger)
+    surcharge_accrued: Mapped[int] = mapped_column(BigInteger)
+    employers_late: Mapped[int] = mapped_column(BigInteger)
+    as_of: Mapped[date] = mapped_column(Date)
+
+
 class LedgerClose(Base):
     """One close (khóa sổ) and what its snapshot covers.
 

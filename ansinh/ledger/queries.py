@@ -17,7 +17,7 @@ from ansinh.core.scope import NotFound as NotFound  # re-exported: routes catch 
 from ansinh.law.parameters import get_parameters
 from ansinh.law.periods import Period
 from ansinh.ledger.debt_ratio import Ratio, Variant, debt_ratio
-from ansinh.ledger.models import LedgerBalance, LedgerEntry, LedgerKpi, Payment, Reminder
+from ansinh.ledger.models import LedgerAreaKpi, LedgerBalance, LedgerEntry, LedgerKpi, Payment, Reminder
 from ansinh.ledger.periods import AGING_LABELS, deadline_of, period_text
 from ansinh.registry.models import Commune, Employer, Participation, Person
 
@@ -324,8 +324,18 @@ class KpiRow:
     surcharge_accrued: int
 
 
-def dashboard(session: Session, variant: Variant, months: int = 24) -> list[KpiRow]:
-    rows = list(session.scalars(select(LedgerKpi).order_by(LedgerKpi.period.desc()).limit(months)))
+def dashboard(
+    session: Session, variant: Variant, months: int = 24, scope: AreaScope | None = None
+) -> list[KpiRow]:
+    """The collection figures of the last ``months`` closes: the whole ledger's for a province
+    scope, the commune's employers' for a commune scope (``ledger_area_kpis``)."""
+    rows: list[LedgerKpi | LedgerAreaKpi]
+    if scope is not None and scope.commune_code is not None:
+        area = LedgerAreaKpi
+        query = select(area).where(area.area_code == scope.commune_code)
+        rows = list(session.scalars(query.order_by(area.period.desc()).limit(months)))
+    else:
+        rows = list(session.scalars(select(LedgerKpi).order_by(LedgerKpi.period.desc()).limit(months)))
     out = []
     for k in reversed(rows):
         figures = {

@@ -13,7 +13,8 @@ The surcharge accrued on what is still open (round(open × daily rate × days), 
 (``surcharge_accrued``) and posted when the month is paid. Every figure here is derived from the
 entries; the table is rebuilt by each close.
 
-Collection figures (``ledger_kpis``, one row per month, replaced by the close of that month):
+Collection figures (``ledger_kpis``, one row per month, replaced by the close of that month; and
+``ledger_area_kpis``, the same per commune of the employers, for commune-scoped dashboards):
 ``receivable`` (dues and adjustments posted for the month's period), ``receivable_ytd`` (periods of
 the year up to the month), ``collected`` (bank credits received in the month), and three arrears
 numerators at the month's end: ``arrears_late`` (open, past the deadline: interest-bearing, "nợ
@@ -70,6 +71,8 @@ KPI_SCHEMA = pa.schema(
     ]
 )
 
+AREA_KPI_SCHEMA = pa.schema([KPI_SCHEMA.field("period"), ("area_code", pa.string()), *list(KPI_SCHEMA)[1:]])
+
 
 def balances(book: Book, as_of: date) -> pa.Table:
     """Rows for every employer-month with something open (contribution or surcharge), with the open
@@ -121,34 +124,84 @@ def balances(book: Book, as_of: date) -> pa.Table:
 
 
 def kpis(book: Book, month: int, as_of: date) -> pa.Table:
-    """The collection figures of ``month`` (month index) at ``as_of``."""
+    """The collection figures of ``month`` (month index) at ``as_of``, for the whole ledger."""
     k = month - book.m0
     year_start = max(0, (month // 12) * 12 - book.m0)
     totals = book.period_totals()
-    at = np.datetime64(as_of, "D")
-    first = np.datetime64(book.last_day_of(k - 1), "D") + np.timedelta64(1, "D") if k > 0 else None
-    received = book.pay_date <= at
-    if first is not None:
-        received &= book.pay_date >= first
-    open_c = np.maximum(book.open_c[:, : k + 1].sum(axis=2), 0)
-    late = book.deadline[: k + 1] < at
-    gone = ~np.isnat(book.closed_on) & (book.closed_on <= at)
-    arrears_late = open_c[:, late]
-    days = surcharge_days(book.deadline[: k + 1], np.full(k + 1, at), book.params)
-    e, mm = np.nonzero(open_c)
-    accrued = surcharge_amounts(open_c[e, mm], days[mm], np.full(len(e), at), book.params)
+    f = _per_employer(book, month, as_of)
     return pa.table(
         {
             "period": [period_text(month)],
             "receivable": [int(totals[k])],
             "receivable_ytd": [int(totals[year_start : k + 1].sum())],
-            "collected": [int(book.pay_amount[received].sum())],
-            "arrears_late": [int(arrears_late.sum())],
-            "arrears_collectible": [int(arrears_late[~gone].sum())],
-            "arrears_open": [int(open_c.sum())],
-            "surcharge_accrued": [int(accrued.sum())],
-            "employers_late": [int((arrears_late.sum(axis=1) > 0).sum())],
-            "as_of": pa.array(np.array([at]), pa.date32()),
+            **{name: [int(f[name].sum())] for name in _EMPLOYER_FIGURES},
+            "as_of": pa.array(np.array([np.datetime64(as_of, "D")]), pa.date32()),
         },
         schema=KPI_SCHEMA,
     )
+
+
+def area_kpis(book: Book, month: int, as_of: date) -> pa.Table:
+    """The same figures per commune (``book.area``): one row per commune with employers. They add up
+    to :func:`kpis` when every employer has a commune and the year's dues were read per employer."""
+    n = len(book.area_codes)
+    if not n:
+        return AREA_KPI_SCHEMA.empty_table()
+    k = month - book.m0
+    year_start = max(0, (month // 12) * 12 - book.m0)
+    dues = book.employer_dues()
+    f = {
+        "receivable": dues[:, k],
+        "receivable_ytd": dues[:, year_start : k + 1].sum(axis=1),
+        **_per_employer(book, month, as_of),
+    }
+    where = book.area >= 0
+    columns: dict[str, object] = {
+        "period": pa.array([period_text(month)] * n, pa.string()),
+        "area_code": pa.array(book.area_codes, pa.string()),
+    }
+    for name, values in f.items():
+        sums = np.zeros(n, np.int64)
+        np.add.at(sums, book.area[where], np.asarray(values, np.int64)[where])
+        columns[name] = sums
+    columns["as_of"] = pa.array(np.full(n, np.datetime64(as_of, "D")), pa.date32())
+    return pa.table(columns, schema=AREA_KPI_SCHEMA)
+
+
+_EMPLOYER_FIGURES = (
+    "collected",
+    "arrears_late",
+    "arrears_collectible",
+    "arrears_open",
+    "surcharge_accrued",
+    "employers_late",
+)
+
+
+def _per_employer(book: Book, month: int, as_of: date) -> dict[str, np.ndarray]:
+    """Each employer's part of the month's figures (``_EMPLOYER_FIGURES``)."""
+    k = month - book.m0
+    at = np.datetime64(as_of, "D")
+    first = np.datetime64(book.last_day_of(k - 1), "D") + np.timedelta64(1, "D") if k > 0 else None
+    received = book.pay_date <= at
+    if first is not None:
+        received &= book.pay_date >= first
+    n = len(book.employer_ids)
+    collected = np.zeros(n, np.int64)
+    np.add.at(collected, book.pay_emp[received], book.pay_amount[received])
+    open_c = np.maximum(book.open_c[:, : k + 1].sum(axis=2), 0)
+    late = book.deadline[: k + 1] < at
+    gone = ~np.isnat(book.closed_on) & (book.closed_on <= at)
+    arrears_late = open_c[:, late].sum(axis=1)
+    days = surcharge_days(book.deadline[: k + 1], np.full(k + 1, at), book.params)
+    e, mm = np.nonzero(open_c)
+    accrued = np.zeros(n, np.int64)
+    np.add.at(accrued, e, surcharge_amounts(open_c[e, mm], days[mm], np.full(len(e), at), book.params))
+    return {
+        "collected": collected,
+        "arrears_late": arrears_late,
+        "arrears_collectible": np.where(gone, 0, arrears_late),
+        "arrears_open": open_c.sum(axis=1),
+        "surcharge_accrued": accrued,
+        "employers_late": (arrears_late > 0).astype(np.int64),
+    }

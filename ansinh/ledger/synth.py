@@ -69,6 +69,8 @@ def generate_ledger(ctx: SynthContext) -> None:
     payments = _payments(ctx, rng, due, first)
     ctx.tables["payments"] = payments
     book = Book(np.arange(1, n_emp + 1, dtype=np.int64), first, n_months, get_parameters(), "synth")
+    employers = ctx.tables["employers"].sort_by("id")
+    book.set_areas(employers["commune_code"].to_pylist())
     matched = pc.equal(payments["status"], "matched").to_numpy(zero_copy_only=False)
     book.add_payments(
         payments["id"].to_numpy()[matched],
@@ -108,7 +110,8 @@ def generate_ledger(ctx: SynthContext) -> None:
     )
     ctx.tables["reminders"] = _reminders(reminders)
     ctx.tables["ledger_balances"] = balances(book, as_of)
-    ctx.tables["ledger_kpis"] = pa.concat_tables(kpi)
+    ctx.tables["ledger_kpis"] = pa.concat_tables([whole for whole, _ in kpi])
+    ctx.tables["ledger_area_kpis"] = pa.concat_tables([areas for _, areas in kpi])
 
 
 def _declarations(ctx: SynthContext) -> pa.Table:
@@ -290,6 +293,14 @@ def _reminders(batches: list[tuple[np.ndarray, date, np.ndarray, np.ndarray, np.
 
 EXTENSION = Extension(
     name="ledger",
-    tables=("declarations", "payments", "reminders", "ledger_entries", "ledger_balances", "ledger_kpis"),
+    tables=(
+        "declarations",
+        "payments",
+        "reminders",
+        "ledger_entries",
+        "ledger_balances",
+        "ledger_kpis",
+        "ledger_area_kpis",
+    ),
     step=generate_ledger,
 )

@@ -116,7 +116,7 @@ def dashboard_page(
     request: Request, session: SessionDep, principal: Reader, variant: str | None = None
 ) -> HTMLResponse:
     chosen = _variant(variant)
-    rows = queries.dashboard(session, chosen, 24)
+    rows = queries.dashboard(session, chosen, 24, principal.scope)
     year = int(rows[-1].period[:4]) if rows else date.today().year
     target, basis = queries.debt_ratio_target(year)
     totals = queries.arrears_totals(session, principal.scope)
@@ -134,6 +134,7 @@ def dashboard_page(
             "totals": totals,
             "aging_labels": AGING_LABELS,
             "last": rows[-1] if rows else None,
+            "commune": principal.scope.commune_code,
         },
     )
 
@@ -468,8 +469,9 @@ def api_person(session: SessionDep, principal: Reader, person_id: int) -> list[d
 @api.get("/debt-ratio")
 def api_debt_ratio(session: SessionDep, principal: Reader, variant: str | None = None) -> dict[str, Any]:
     chosen = _variant(variant)
-    rows = queries.dashboard(session, chosen, 36)
+    rows = queries.dashboard(session, chosen, 36, principal.scope)
     return {
+        "area_code": principal.scope.area_code,
         "variant": chosen.code,
         "definition": chosen.label,
         "months": [
