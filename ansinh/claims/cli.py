@@ -3,6 +3,7 @@
 ansinh claims reference services prices.xlsx
 ansinh claims ingest var/claims/2026-10/
 ansinh claims review --period 2026-10
+ansinh claims review --year 2026
 ansinh claims evaluate --labels var/synth-labels/claims_labels.csv
 """
 
@@ -75,13 +76,22 @@ def ingest(
 @claims_app.command("review")
 def review(
     period: str | None = typer.Option(None, help="Settlement month YYYY-MM (default: every episode)"),
+    year: int | None = typer.Option(
+        None, help="A whole settlement year, month by month through a Parquet snapshot (bounded memory)"
+    ),
+    memory_limit: str = typer.Option("4GB", help="DuckDB's memory limit for --year"),
     backend: str = typer.Option("duckdb", help="duckdb (default) or pyspark"),
 ) -> None:
     """Run the automatic review: findings, outcomes and the reviewer queue."""
-    from ansinh.claims.review import run_review
+    from ansinh.claims.review import run_review, run_year_review
 
+    if year is not None and period is not None:
+        raise typer.BadParameter("give --period or --year, not both")
     started = time.perf_counter()
-    result = run_review(get_engine(), _period(period), backend=backend)
+    if year is not None:
+        result = run_year_review(get_engine(), year, memory_limit=memory_limit)
+    else:
+        result = run_review(get_engine(), _period(period), backend=backend)
     Console().print(
         f"{result.outcomes.num_rows:,} episodes reviewed, {result.findings.num_rows:,} findings: "
         + ", ".join(f"{k} {v:,}" for k, v in result.counts.items())

@@ -13,6 +13,7 @@ risk × amount claimed).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -31,7 +32,6 @@ from sqlalchemy.engine import Engine
 from ansinh.claims.rules import RULES, Inputs, all_findings
 from ansinh.claims.screening import SCREENS, all_screens
 from ansinh.claims.sqlite_io import read_many, write_many
-from ansinh.core.arrow_io import read_query
 from ansinh.law.parameters import get_parameters
 
 FAR = date(9999, 12, 31)
@@ -98,26 +98,31 @@ def _lines_sql(engine: Engine, false: str, period: tuple[int, int], parts: int =
     ] or [f"{columns} FROM claim_lines l WHERE 0 = 1"]
 
 
+def _read_month(
+    engine: Engine, period: tuple[int, int], others: dict[str, str] | None = None
+) -> dict[str, pa.Table]:
+    """A period's episodes and lines (and the ``others`` queries, read at the same time)."""
+    false = "0" if engine.dialect.name == "sqlite" else "false"
+    within = f" AND settle_year = {period[0]} AND settle_month = {period[1]}"
+    queries = {"episodes": SOURCES["episodes"].replace("{false}", false) + within, **(others or {})}
+    parts = _lines_sql(engine, false, period)
+    queries.update({f"lines.{i}": sql for i, sql in enumerate(parts)})
+    out = read_many(engine, queries)
+    pieces = [out.pop(f"lines.{i}") for i in range(len(parts))]
+    # (an empty piece may come back with other column types: SQLite types columns by their values)
+    filled = [p for p in pieces if p.num_rows] or pieces[:1]
+    out["lines"] = pa.concat_tables(filled, promote_options="permissive")
+    return out
+
+
 def load(engine: Engine, period: tuple[int, int] | None = None) -> dict[str, pa.Table]:
     """The review's source tables, as Arrow (episodes and lines of ``period`` only, when given)."""
     false = "0" if engine.dialect.name == "sqlite" else "false"
-    sqls = {}
-    for name, sql in SOURCES.items():
-        sql = sql.replace("{false}", false)
-        if period and name == "episodes":
-            sql += f" AND settle_year = {period[0]} AND settle_month = {period[1]}"
-        sqls[name] = sql
-    queries = {name: sqls[name] for name in LARGE}
+    sqls = {name: sql.replace("{false}", false) for name, sql in SOURCES.items()}
     if period:
-        del queries["lines"]
-        parts = _lines_sql(engine, false, period)
-        queries.update({f"lines.{i}": sql for i, sql in enumerate(parts)})
-    large = read_many(engine, queries)
-    if period:
-        pieces = [large.pop(f"lines.{i}") for i in range(len(parts))]
-        # (an empty piece may come back with other column types: SQLite types columns by their values)
-        filled = [p for p in pieces if p.num_rows] or pieces[:1]
-        large["lines"] = pa.concat_tables(filled, promote_options="permissive")
+        large = _read_month(engine, period, {name: sqls[name] for name in LARGE if name not in MONTHLY})
+    else:
+        large = read_many(engine, {name: sqls[name] for name in LARGE})
     small = {name: _read_small(engine, sql) for name, sql in sqls.items() if name not in LARGE}
     return {name: large[name] if name in large else small[name] for name in SOURCES}
 
@@ -535,17 +540,10 @@ def write_snapshot(
 
 
 def snapshot_months(engine: Engine, periods: Iterable[tuple[int, int]]) -> Iterable[dict[str, pa.Table]]:
-    """Each period's episodes and lines from the database, one month at a time."""
-    false = "0" if engine.dialect.name == "sqlite" else "false"
-    for year, month in periods:
-        out = {}
-        for name in MONTHLY:
-            prefix = "" if name == "episodes" else "e."
-            sql = SOURCES[name].replace("{false}", false)
-            out[name] = read_query(
-                engine, sql + f" AND {prefix}settle_year = {year} AND {prefix}settle_month = {month}"
-            )
-        yield out
+    """Each period's episodes and lines from the database, one month at a time (the lines of an id
+    range: :func:`prepare` keeps those of the month's episodes)."""
+    for period in periods:
+        yield _read_month(engine, period)
 
 
 def review_snapshot(
@@ -589,6 +587,40 @@ def run_review(
     on = on or date.today()
     raw = load(engine, period)
     result = review_tables(raw, on, backend)
+    where = f" WHERE settle_year = {period[0]} AND settle_month = {period[1]}" if period else ""
+    store(engine, result, where)
+    return result
+
+
+def run_year_review(
+    engine: Engine,
+    year: int,
+    *,
+    on: date | None = None,
+    directory: Path | None = None,
+    memory_limit: str = "4GB",
+) -> ReviewResult:
+    """Review the latest versions of a settlement year's episodes together (the rules that look across
+    months see all twelve) with bounded memory: the months are read and prepared one at a time into a
+    Parquet snapshot (under ``directory``, or a temporary one), which DuckDB reviews out of core; then
+    the findings and outcomes are stored as :func:`run_review` stores them."""
+    on = on or date.today()
+    false = "0" if engine.dialect.name == "sqlite" else "false"
+    sqls = {name: sql.replace("{false}", false) for name, sql in SOURCES.items() if name not in MONTHLY}
+    static = read_many(engine, {name: sqls[name] for name in LARGE if name not in MONTHLY})
+    static.update({name: _read_small(engine, sql) for name, sql in sqls.items() if name not in LARGE})
+    periods = [(year, month) for month in range(1, 13)]
+    with tempfile.TemporaryDirectory(prefix="ansinh-claims-year-") as tmp:
+        where = directory or Path(tmp)
+        write_snapshot(where, static, snapshot_months(engine, periods), on)
+        result = review_snapshot(where, on, memory_limit=memory_limit)
+    store(engine, result, f" WHERE settle_year = {year}")
+    return result
+
+
+def store(engine: Engine, result: ReviewResult, where: str) -> None:
+    """Replace the open findings and outcomes of the episodes ``SELECT id FROM claim_episodes{where}``
+    by ``result``'s; episodes a reviewer has closed keep their decision."""
     with engine.connect() as conn:  # a reviewer's closed episodes: a short list, read in process
         closed = conn.exec_driver_sql(
             "SELECT episode_id FROM claim_reviews WHERE closed = "
@@ -625,9 +657,7 @@ def run_review(
             "reviewed_at": _same_time(now, m, engine),
         }
     )
-    scope = "SELECT id FROM claim_episodes"
-    if period:
-        scope += f" WHERE settle_year = {period[0]} AND settle_month = {period[1]}"
+    scope = "SELECT id FROM claim_episodes" + where
     closed_sql = "1" if engine.dialect.name == "sqlite" else "true"
     before = [
         f"DELETE FROM claim_findings WHERE status = 'open' AND episode_id IN ({scope}) AND episode_id NOT IN "
@@ -635,4 +665,3 @@ def run_review(
         f"DELETE FROM claim_reviews WHERE closed <> {closed_sql} AND episode_id IN ({scope})",
     ]
     write_many(engine, {"claim_findings": findings_table, "claim_reviews": outcome_table}, before=before)
-    return result

@@ -12,10 +12,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
-from ansinh.claims.review import review_snapshot, review_tables, write_snapshot
+from ansinh.claims.review import review_snapshot, review_tables, run_review, run_year_review, write_snapshot
 from ansinh.synth.context import SynthConfig
 from ansinh.synth.province import generate
+from ansinh.synth.writer import write_province
 
 
 def test_snapshot_by_month_equals_review_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,3 +68,26 @@ def test_snapshot_by_month_equals_review_in_memory(tmp_path: Path, monkeypatch: 
     assert streamed.findings.equals(whole.findings)
     assert streamed.outcomes.equals(whole.outcomes)
     assert streamed.counts == whole.counts
+
+
+def test_year_review_from_the_database_equals_the_review_of_every_episode(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``ansinh claims review --year``: the months read from the database one at a time (lines by episode
+    id range), snapshot, reviewed out of core and stored, as the review of all the episodes at once."""
+    monkeypatch.setenv("ANSINH_SYNTH_CLAIMS_MONTHS", "3")
+    ctx = generate(SynthConfig(people=3_000, seed=4), parts=["claims"])
+    write_province(engine, ctx)
+    years = set(ctx.tables["claim_episodes"]["settle_year"].to_pylist())
+    assert years == {2026}
+    on = date(2026, 11, 1)
+    whole = run_review(engine, on=on)
+    year = run_year_review(engine, 2026, on=on, directory=tmp_path / "snap", memory_limit="1GB")
+    assert whole.findings.num_rows > 50
+    assert year.findings.equals(whole.findings)
+    assert year.outcomes.equals(whole.outcomes)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM claim_reviews")).scalar_one()
+        found = conn.execute(text("SELECT count(*) FROM claim_findings WHERE status = 'open'")).scalar_one()
+    assert stored == year.outcomes.num_rows
+    assert found == year.findings.num_rows
