@@ -452,6 +452,8 @@ class IntakeSession:
         assert self.facility is not None
         ma_lks = batch.episodes["ma_lk"].to_pylist()
         hashes = batch.episodes["content_hash"].to_pylist()
+        if self._all_new(batch, ma_lks, hashes):
+            return
         keep: list[int] = []
         versions: list[int] = []
         for position, k, code, detail in batch.events:
@@ -467,6 +469,31 @@ class IntakeSession:
             self._stage(batch, keep, versions)
         if self.pending_count >= BATCH_EPISODES and not self.hold:
             self.flush()
+
+    def _all_new(self, batch: ParsedBatch, ma_lks: list[str], hashes: list[str]) -> bool:
+        """The usual batch — every episode valid, its MA_LK new to the facility and once in the file —
+        classified at once (the same outcome as :meth:`_classify` one by one: version 1 each)."""
+        assert self.facility is not None
+        n = len(ma_lks)
+        history = self.history[self.facility]
+        if (
+            len(batch.events) != n
+            or len(set(ma_lks)) != n
+            or not self.seen.keys().isdisjoint(ma_lks)
+            or not history.keys().isdisjoint(ma_lks)
+        ):
+            return False
+        self.receipt.episodes += n
+        self.receipt.accepted += n
+        self.seen.update(zip(ma_lks, hashes, strict=True))
+        history.update((key, (1, {digest})) for key, digest in zip(ma_lks, hashes, strict=True))
+        facility, start = self.facility, self.next_episode
+        self.pending_at.update(((facility, key), start + i) for i, key in enumerate(ma_lks))
+        if n:
+            self._stage(batch, list(range(n)), [1] * n)
+        if self.pending_count >= BATCH_EPISODES and not self.hold:
+            self.flush()
+        return True
 
     def _reject(self, position: int, ma_lk: str | None, code: str, detail: str) -> None:
         self.receipt.rejected += 1
