@@ -5,8 +5,6 @@ the commune officer cannot open another commune's case. Screenshots go to ``scre
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,7 +18,7 @@ from ansinh.core.db import make_engine, unit_of_work
 from ansinh.core.migrate import upgrade
 from ansinh.law.periods import Period
 from ansinh.registry.models import Participation, Person
-from tests.e2e.test_browser import ARGS, CHROMIUM, SHOTS, _free_port, _require_browser, _sign_in
+from tests.e2e.live import SHOTS, require_browser, serve, sign_in
 from tests.integration.web_seed import COMMUNE_A, seed, seed_users
 
 pytestmark = pytest.mark.browser
@@ -28,11 +26,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
-    _require_browser()
-    import uvicorn
-
-    from ansinh.web.app import create_app
-
+    require_browser()
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('e2e-benefits') / 'ansinh.db'}")
     upgrade(engine)
     ids = seed(engine)
@@ -118,30 +112,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         cases = {"one_time": one_time.id, "other": other.id, "worker": worker.id, "person_b": ids.person_b}
     draft_cases(engine, actor="e2e", decided=date(2026, 3, 2))
     run_monthly(engine, Period(2026, 2), actor="e2e")
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", cases
-    srv.should_exit = True
-    thread.join(timeout=10)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(server: Any) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    with serve(engine) as base:
+        yield base, cases
 
 
 def test_benefits_officer_case_counselling_and_payroll(
@@ -149,7 +121,7 @@ def test_benefits_officer_case_counselling_and_payroll(
 ) -> None:
     base, ids = server
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="vi-VN")
-    _sign_in(page, base, "benefits_officer")
+    sign_in(page, base, "benefits_officer")
     page.click("nav >> text=Chế độ")
     page.wait_for_selector("#cases")
     assert "HS42-000001" in page.content()
@@ -200,7 +172,7 @@ def test_benefits_officer_case_counselling_and_payroll(
 def test_commune_officer_sees_only_own_commune(server: tuple[str, dict[str, int]], browser: Any) -> None:
     base, ids = server
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="vi-VN")
-    _sign_in(page, base, "commune_officer")
+    sign_in(page, base, "commune_officer")
     page.goto(f"{base}/benefits")
     assert "HS42-000001" in page.content() and "HS42-000002" not in page.content()
     response = page.goto(f"{base}/benefits/cases/{ids['other']}")

@@ -5,8 +5,6 @@ commune officer's outreach list and another commune refused. Screenshots go to `
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +15,7 @@ from ansinh.core.db import make_engine, unit_of_work
 from ansinh.core.migrate import upgrade
 from ansinh.coverage.models import Denominator
 from ansinh.coverage.service import compute_and_write
-from tests.e2e.test_browser import ARGS, CHROMIUM, SHOTS, _free_port, _require_browser, _sign_in
+from tests.e2e.live import SHOTS, require_browser, serve, sign_in
 from tests.integration.web_seed import COMMUNE_A, COMMUNE_B, Seed, seed, seed_users
 
 pytestmark = pytest.mark.browser
@@ -25,11 +23,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seed]]:
-    _require_browser()
-    import uvicorn
-
-    from ansinh.web.app import create_app
-
+    require_browser()
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('e2e-coverage') / 'ansinh.db'}")
     upgrade(engine)
     ids = seed(engine)
@@ -50,36 +44,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seed
                     )
                 )
     compute_and_write(engine, "42", 2025 * 12, 2026 * 12 + 2)  # 15 months: trends and projections
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ids
-    srv.should_exit = True
-    thread.join(timeout=10)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(server: Any) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    with serve(engine) as base:
+        yield base, ids
 
 
 def test_director_dashboard_and_drill_down(server: tuple[str, Seed], browser: Any) -> None:
     base, _ids = server
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="vi-VN")
-    _sign_in(page, base, "director")
+    sign_in(page, base, "director")
     assert page.locator("#coverage-panel").is_visible()
     page.click("#coverage-panel >> text=Mở bảng theo dõi độ bao phủ")
     page.wait_for_url(f"{base}/coverage")
@@ -103,7 +75,7 @@ def test_director_dashboard_and_drill_down(server: tuple[str, Seed], browser: An
 def test_commune_officer_outreach(server: tuple[str, Seed], browser: Any) -> None:
     base, _ids = server
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="vi-VN")
-    _sign_in(page, base, "commune_officer")
+    sign_in(page, base, "commune_officer")
     page.goto(f"{base}/coverage/outreach?list=household_hi_gaps")
     assert "Phường Thành Sen" in page.locator("h1").inner_text()
     page.fill("input[name=name]", "Vận động tháng 4")
