@@ -29,7 +29,7 @@ from ansinh.ledger.reminders import NothingToRemind, create_reminder
 from ansinh.ledger.statement import reminder_pdf, statement_pdf, statement_xlsx
 from ansinh.registry.importing.base import ImportFileError
 from ansinh.registry.importing.lookup import PersonRef
-from ansinh.registry.models import Employer
+from ansinh.registry.models import Commune, Employer
 from ansinh.web.deps import EngineDep, SessionDep, require
 from ansinh.web.domains import NavItem
 from ansinh.web.security import record_view
@@ -134,7 +134,9 @@ def dashboard_page(
             "totals": totals,
             "aging_labels": AGING_LABELS,
             "last": rows[-1] if rows else None,
-            "commune": principal.scope.commune_code,
+            "commune": session.get(Commune, principal.scope.commune_code)
+            if principal.scope.commune_code
+            else None,
         },
     )
 
