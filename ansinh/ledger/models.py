@@ -228,12 +228,9 @@ class LedgerBalance(Base):
     as_of: Mapped[date] = mapped_column(Date)
 
 
-class LedgerKpi(Base):
-    """Collection figures of one month at its close (derived; replaced by the month's next close)."""
+class CollectionFigures:
+    """The figures of one month's close (:func:`ansinh.ledger.snapshot.kpis`)."""
 
-    __tablename__ = "ledger_kpis"
-
-    period: Mapped[str] = mapped_column(String(7), primary_key=True)
     receivable: Mapped[int] = mapped_column(BigInteger)
     receivable_ytd: Mapped[int] = mapped_column(BigInteger)
     collected: Mapped[int] = mapped_column(BigInteger)
@@ -245,7 +242,15 @@ class LedgerKpi(Base):
     as_of: Mapped[date] = mapped_column(Date)
 
 
-class LedgerAreaKpi(Base):
+class LedgerKpi(CollectionFigures, Base):
+    """Collection figures of one month at its close (derived; replaced by the month's next close)."""
+
+    __tablename__ = "ledger_kpis"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+
+
+class LedgerAreaKpi(CollectionFigures, Base):
     """The collection figures of one month for the employers of one commune (a commune-scoped
     officer's dashboard); same columns and derivation as :class:`LedgerKpi`, replaced with it."""
 
@@ -253,15 +258,6 @@ class LedgerAreaKpi(Base):
 
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
     area_code: Mapped[str] = mapped_column(String(5), primary_key=True)
-    receivable: Mapped[int] = mapped_column(BigInteger)
-    receivable_ytd: Mapped[int] = mapped_column(BigInteger)
-    collected: Mapped[int] = mapped_column(BigInteger)
-    arrears_late: Mapped[int] = mapped_column(BigInteger)
-    arrears_collectible: Mapped[int] = mapped_column(BigInteger)
-    arrears_open: Mapped[int] = mapped_column(BigInteger)
-    surcharge_accrued: Mapped[int] = mapped_column(BigInteger)
-    employers_late: Mapped[int] = mapped_column(BigInteger)
-    as_of: Mapped[date] = mapped_column(Date)
 
 
 class LedgerClose(Base):
