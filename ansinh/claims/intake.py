@@ -534,8 +534,8 @@ class IntakeSession:
         n = len(keep)
         ids = np.arange(self.next_episode, self.next_episode + n, dtype=np.int64)
         self.next_episode += n
-        take = pa.array(keep, pa.int64())
-        episodes = batch.episodes.take(take)
+        whole = n == batch.episodes.num_rows and keep == list(range(n))
+        episodes = batch.episodes if whole else batch.episodes.take(pa.array(keep, pa.int64()))
         episodes = (
             episodes.append_column("id", pa.array(ids))
             .append_column("file_id", pa.array(np.full(n, self.receipt.file_id, dtype=np.int64)))
@@ -549,7 +549,7 @@ class IntakeSession:
         if batch.lines.num_rows:
             episode_id = id_of[batch.lines["ep"].to_numpy()]
             mask = episode_id >= 0
-            lines = batch.lines.filter(pa.array(mask))
+            lines = batch.lines if whole else batch.lines.filter(pa.array(mask))
             m = lines.num_rows
             lines = lines.append_column("episode_id", pa.array(episode_id[mask])).append_column(
                 "id", pa.array(np.arange(self.next_line, self.next_line + m, dtype=np.int64))
