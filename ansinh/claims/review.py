@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -217,8 +218,12 @@ def _first_person(cards: pa.Table) -> pa.Table:
         con.close()
 
 
-def prepare(raw: dict[str, pa.Table], on: date) -> dict[str, pa.Table]:
-    """Normalise the source tables to the columns and types the rules read (same on every backend)."""
+def prepare(
+    raw: dict[str, pa.Table], on: date, static: dict[str, pa.Table] | None = None
+) -> dict[str, pa.Table]:
+    """Normalise the source tables to the columns and types the rules read (same on every backend).
+    ``static``: the tables other than episodes and lines as an earlier call prepared them (a snapshot
+    prepares them once, not once a month)."""
     fac = raw["facilities"]
     fac_codes = _s(fac["code"])
     fac_levels = pc.fill_null(_i64(fac["level"]), 0)
@@ -276,6 +281,8 @@ def prepare(raw: dict[str, pa.Table], on: date) -> dict[str, pa.Table]:
     )
     # (no sort: every rule aggregates, and the findings are sorted at the end)
     lines = lines.append_column("fund_share", pc.cast(fund_share, pa.int64()))
+    if static is not None:
+        return {**static, "episodes": episodes, "lines": lines}
     cards = raw["cards"]
     card_person = _first_person(cards)
     persons = raw["persons"]
@@ -526,17 +533,29 @@ def write_snapshot(
         for old in (directory / name).glob("*.parquet"):
             old.unlink()
     n = 0
-    for month in months:
-        prepared = prepare({**static, **month}, on)
-        for name in MONTHLY:
-            pq.write_table(prepared[name], directory / name / f"{n:03d}.parquet", row_group_size=1 << 20)
-        if n == 0:
-            for name, table in prepared.items():
-                if name not in MONTHLY:
+    fixed: dict[str, pa.Table] | None = None
+    # a month is written (in a thread: Parquet encoding releases the GIL) while the next is prepared
+    with ThreadPoolExecutor(1) as writer:
+        writing: Future[None] | None = None
+        for month in months:
+            prepared = prepare({**static, **month}, on, fixed)
+            if fixed is None:
+                fixed = {name: table for name, table in prepared.items() if name not in MONTHLY}
+                for name, table in fixed.items():
                     pq.write_table(table, directory / f"{name}.parquet")
-        n += 1
-        del prepared, month
+            if writing is not None:
+                writing.result()
+            writing = writer.submit(_write_month, directory, n, prepared["episodes"], prepared["lines"])
+            n += 1
+            del prepared, month
+        if writing is not None:
+            writing.result()
     return n
+
+
+def _write_month(directory: Path, n: int, episodes: pa.Table, lines: pa.Table) -> None:
+    for name, table in (("episodes", episodes), ("lines", lines)):
+        pq.write_table(table, directory / name / f"{n:03d}.parquet", row_group_size=1 << 20)
 
 
 def snapshot_months(engine: Engine, periods: Iterable[tuple[int, int]]) -> Iterable[dict[str, pa.Table]]:
