@@ -12,7 +12,11 @@ but the reference codes, so :meth:`IntakeSession.ingest_files` parses the files 
 pool of worker processes (one per core) that hand back Arrow tables; this process keeps what must be
 sequential — versions and duplicates, ids, receipts and the writes — in file order, so the outcome is
 the same as one file after the other. A file above :data:`POOL_MAX_BYTES` is streamed in this process
-(a worker would hold all of its episodes), as is every file received through the API.
+(a worker would hold all of its episodes), as is every file received through the API. A worker reads a
+plainly written file whole (:func:`ansinh.claims.xmlparse.read_envelope_whole`) and its plain episodes
+column-wise (:mod:`ansinh.claims.fastparse`); anything else goes the reference way, episode by episode.
+The rows and audit entries of worker-parsed files are written with their episodes, in the flush's
+transaction.
 
 >>> receipt = ingest_path(engine, Path("42001-2026-10.xml"), actor="cli")   # doctest: +SKIP
 >>> receipt.accepted, receipt.duplicates, receipt.rejected
