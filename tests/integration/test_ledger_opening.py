@@ -138,3 +138,18 @@ def test_close_refuses_when_entries_arrive_meanwhile(engine: Engine) -> None:
     close_month(engine, "2026-11")
     with unit_of_work(engine) as s:
         assert check(s).ok
+
+
+def test_posted_dues_summed_by_the_database_or_in_arrow(engine: Engine) -> None:
+    """A month's posted dues are summed by the database, a repricing's many months in Arrow: the
+    same cells; and repricing every month of the synthetic ledger posts nothing."""
+    from ansinh.ledger.close import _posted_dues
+
+    ctx = generate(SynthConfig(people=2_000, seed=4), parts=["ledger"])
+    write_province(engine, ctx)
+    first, last = period_index("2026-01"), period_index("2026-06")
+    keys = ["employer_id", "period", "scheme", "party", "kind", "amount", "entries"]
+    by_month = [r for m in range(first, last + 1) for r in _rows(_posted_dues(engine, m, m), keys)]
+    assert len(by_month) > 500
+    assert sorted(by_month) == _rows(_posted_dues(engine, first, last), keys)
+    assert close_month(engine, "2026-10", reprice_from="2025-01").entries == 0
