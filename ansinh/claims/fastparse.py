@@ -139,8 +139,9 @@ class _Shapes:
             for n in names
         )
         pattern = re.compile(re.escape(self.open) + leaves + _GAP + b"</" + re.escape(self.tag) + b">")
-        self.shapes.append((tuple(n.decode("ascii") for n in names), pattern))
+        # the count first: a thread reading the shapes (the web app's) always finds its count
         self.hits.append(0)
+        self.shapes.append((tuple(n.decode("ascii") for n in names), pattern))
         return len(self.shapes) - 1
 
     def split(
@@ -228,7 +229,7 @@ class _Records:
                     break
         failed: list[tuple[int, bytes]] = []
         if self.shapes.shapes:
-            usual = int(np.argmax(self.shapes.hits))
+            usual = min(int(np.argmax(self.shapes.hits)), len(self.shapes.shapes) - 1)
             counts, marks, values = self.shapes.split(usual, [d for _j, d in tables])
             good = [c >= 0 for c in counts]
             self.shapes.hits[usual] += sum(good)
