@@ -114,6 +114,10 @@ def _run_worker(args: list[str], stdin: bytes | None = None) -> bytes:
     return proc.stdout
 
 
+#: A batch size the SQLite driver accepts that holds any result whole (its option is a C int).
+ONE_BATCH = 1 << 30
+
+
 def read_query(
     engine: Engine, sql: str, schema: pa.Schema | None = None, *, batch_rows: int | None = None
 ) -> pa.Table:
@@ -123,7 +127,14 @@ def read_query(
     driver infers each column's type from the first batch)."""
     if _is_sqlite(engine):
         extra = [str(batch_rows)] if batch_rows else []
-        out = _run_worker(["read", _sqlite_path(engine), *extra], stdin=sql.encode("utf-8"))
+        try:
+            out = _run_worker(["read", _sqlite_path(engine), *extra], stdin=sql.encode("utf-8"))
+        except BulkIOError as exc:
+            if "Type mismatch" not in str(exc):
+                raise
+            # The driver types a column from its first batch: one NULL throughout that batch is
+            # taken for an integer, and a later text value fails. Read the result as one batch.
+            out = _run_worker(["read", _sqlite_path(engine), str(ONE_BATCH)], stdin=sql.encode("utf-8"))
         table = _sqlite_dates(pa.ipc.open_stream(out).read_all())
     else:
         with postgres_connection(engine) as conn, conn.cursor() as cur:

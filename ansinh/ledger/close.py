@@ -84,6 +84,11 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+#: Rows per batch of the SQLite driver for reads of millions of rows (its default 1,024 costs ~25%
+#: more CPU for the 3.2M participations of the 1.3M-person province).
+BIG_BATCH = 65_536
+
+
 def read_facts(engine: Engine, first: int, last: int) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Participations in force in the months, wage regions, unpaid-leave months."""
     start, end = period_text(first) + "-01", last_day(last).isoformat()
@@ -93,6 +98,7 @@ def read_facts(engine: Engine, first: int, last: int) -> tuple[pa.Table, pa.Tabl
         f"WHERE employer_id IS NOT NULL AND scheme IN ('si', 'ui', 'hi') AND valid_from <= {_q(end)} "
         f"AND (valid_to IS NULL OR valid_to >= {_q(start)})",
         _schema("participations", "person_id", "employer_id", "scheme", "valid_from", "valid_to", "salary"),
+        batch_rows=BIG_BATCH,
     )
     regions = read_small(
         engine,
@@ -225,6 +231,7 @@ def _posted_dues(engine: Engine, first: int, last: int) -> pa.Table:
         "SELECT employer_id, period, scheme, party, kind, amount FROM ledger_entries "
         f"WHERE {window} AND kind IN ('due', 'adjustment')",
         _schema("ledger_entries", "employer_id", "period", "scheme", "party", "kind", "amount"),
+        batch_rows=BIG_BATCH,
     )
     rows = rows.filter(pc.is_valid(rows["employer_id"]))
     keys = ["employer_id", "period", "scheme", "party", "kind"]

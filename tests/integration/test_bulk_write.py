@@ -3,6 +3,7 @@ has checked in Arrow (``prechecked``), never for the others of the same transact
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from ansinh.core.arrow_io import BulkIOError, bulk_write
+from ansinh.core.arrow_io import BulkIOError, bulk_write, read_query
 from ansinh.ledger.models import check_entries
 
 
@@ -62,3 +63,18 @@ def test_ledger_entries_are_checked_in_arrow() -> None:
         check_entries(pa.table({**good, "kind": [None]}))
     with pytest.raises(ValueError, match="exactly one of employer_id"):
         check_entries(pa.table({**good, "person_id": [3]}))
+
+
+def test_read_a_column_null_throughout_the_first_batch(tmp_path: Path) -> None:
+    """SQLite's ADBC driver types columns from its first batch (1,024 rows by default): a text column
+    NULL in all of them, then set, is read whole (an officer closes one spell of a new registry)."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'nulls.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE spells (id INTEGER PRIMARY KEY, valid_to TEXT)")
+        conn.exec_driver_sql(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
+            "INSERT INTO spells (id, valid_to) SELECT i, CASE WHEN i = 3000 THEN '2026-10-31' END FROM n"
+        )
+    table = read_query(engine, "SELECT id, valid_to FROM spells ORDER BY id")
+    assert table.num_rows == 3000 and table["valid_to"].null_count == 2999
+    assert table["valid_to"][2999].as_py() == date(2026, 10, 31)
