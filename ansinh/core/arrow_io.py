@@ -143,48 +143,6 @@ def read_query(
     return conform(table, schema) if schema is not None else table
 
 
-def stream_query(engine: Engine, sql: str, batch_rows: int = 50_000) -> Iterator[pa.Table]:
-    """Run one SELECT and yield its result in tables of about ``batch_rows`` rows (bounded memory)."""
-    if _is_sqlite(engine):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ansinh.core.sqlite_worker", "read", _sqlite_path(engine)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-        proc.stdin.write(sql.encode("utf-8"))
-        proc.stdin.close()
-        try:
-            reader = pa.ipc.open_stream(proc.stdout)
-            yield from _rechunk((_sqlite_dates(pa.Table.from_batches([b])) for b in reader), batch_rows)
-        except pa.ArrowInvalid as exc:
-            raise BulkIOError(proc.stderr.read().decode("utf-8", "replace").strip() or str(exc)) from exc
-        finally:
-            proc.stdout.close()
-            if proc.wait() != 0:
-                raise BulkIOError(proc.stderr.read().decode("utf-8", "replace").strip())
-            proc.stderr.close()
-        return
-    with postgres_connection(engine) as conn, conn.cursor() as cur:
-        cur.execute(sql)
-        reader = cur.fetch_record_batch()
-        yield from _rechunk((pa.Table.from_batches([b]) for b in reader), batch_rows)
-
-
-def _rechunk(tables: Iterator[pa.Table], batch_rows: int) -> Iterator[pa.Table]:
-    pending: list[pa.Table] = []
-    size = 0
-    for table in tables:
-        pending.append(table)
-        size += table.num_rows
-        if size >= batch_rows:
-            yield pa.concat_tables(pending).combine_chunks()
-            pending, size = [], 0
-    if size:
-        yield pa.concat_tables(pending).combine_chunks()
-
-
 def read_table(engine: Engine, table: str, columns: Sequence[str] | None = None) -> pa.Table:
     cols = ", ".join(columns) if columns else "*"
     return read_query(engine, f"SELECT {cols} FROM {table}")

@@ -106,3 +106,32 @@ def test_cli_import_and_export(sqlite_engine: Engine, tmp_path: Path,
     target = tmp_path / "persons.parquet"
     code, out = run("export", "persons", "--format", "parquet", "--output", str(target))
     assert (code, out) == (0, f"Exported 1 rows of persons to {target}")
+
+
+def test_pages_and_a_column_null_for_the_first_thousand_rows(
+    people: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages after the last key read; a date NULL in the driver's whole first batch and set later
+    (SQLite's ADBC driver types columns from its first 1,024 rows) is exported, not refused."""
+    from ansinh.registry.models import Person
+
+    with Session(people) as s:
+        commune = s.scalars(select(Person.commune_code)).first()
+        s.add_all(
+            Person(
+                full_name=f"Người Thử {i}",
+                name_key=f"nguoi thu {i}",
+                birth_date=date(1950, 1, 1),
+                gender="male",
+                commune_code=commune,
+                death_date=date(2026, 10, 31) if i == 1_199 else None,
+            )
+            for i in range(1_200)
+        )
+        s.commit()
+    monkeypatch.setattr(exporting, "PAGE_ROWS", 500)
+    report = export_table(people, "persons", "parquet", tmp_path / "p.parquet", actor="test")
+    table = pq.read_table(tmp_path / "p.parquet")
+    assert report.rows == table.num_rows == 1_205
+    assert table.column("id").to_pylist() == sorted(table.column("id").to_pylist())
+    assert table.column("death_date").to_pylist()[-1] == date(2026, 10, 31)
