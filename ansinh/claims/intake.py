@@ -5,7 +5,7 @@ Every file gets a receipt: episodes accepted (new, or a new version of an earlie
 episode is rejected and the rest of the file goes on; a file that breaks off (truncated, not XML)
 keeps the complete episodes before the break and says where it broke, so that sending the whole file
 again adds exactly the missing ones. Batches of episodes are written in one transaction each
-(:func:`ansinh.claims.sqlite_io.write_many`).
+(:func:`ansinh.core.arrow_io.bulk_write`).
 
 Parsing and checking (base64, the inner tables, the arithmetic) is the costly part and needs nothing
 but the reference codes, so :meth:`IntakeSession.ingest_files` parses the files of a directory in a
@@ -47,8 +47,8 @@ from sqlalchemy.orm import Session
 from ansinh.claims.episode import LINE_FIELDS, Known
 from ansinh.claims.fastparse import read_fast, slow_parse
 from ansinh.claims.models import ClaimFile
-from ansinh.claims.sqlite_io import read_many, write_many
 from ansinh.claims.xmlparse import FileRejected, RawEpisode, read_envelope, read_envelope_whole
+from ansinh.core.arrow_io import bulk_write, read_many
 from ansinh.core.audit import record
 from ansinh.core.db import unit_of_work
 from ansinh.law.parameters import get_parameters
@@ -600,7 +600,7 @@ class IntakeSession:
             # the ids were given here: move the sequence past them for rows inserted one by one
             sequence = "pg_get_serial_sequence('claim_files', 'id')"
             after.append(f"SELECT setval({sequence}, (SELECT MAX(id) FROM claim_files))")
-        write_many(
+        bulk_write(
             self.engine,
             {
                 "claim_files": files,

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 
 from ansinh.claims.rules import RULES, Inputs, all_findings
 from ansinh.claims.screening import SCREENS, all_screens
-from ansinh.claims.sqlite_io import read_many, write_many
+from ansinh.core.arrow_io import bulk_write, read_many
 from ansinh.law.parameters import get_parameters
 
 FAR = date(9999, 12, 31)
@@ -683,4 +683,4 @@ def store(engine: Engine, result: ReviewResult, where: str) -> None:
         f"(SELECT episode_id FROM claim_reviews WHERE closed = {closed_sql})",
         f"DELETE FROM claim_reviews WHERE closed <> {closed_sql} AND episode_id IN ({scope})",
     ]
-    write_many(engine, {"claim_findings": findings_table, "claim_reviews": outcome_table}, before=before)
+    bulk_write(engine, {"claim_findings": findings_table, "claim_reviews": outcome_table}, before=before)

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -141,6 +142,31 @@ def read_query(
             cur.execute(sql)
             table = cur.fetch_arrow_table()
     return conform(table, schema) if schema is not None else table
+
+
+def read_many(engine: Engine, queries: Mapping[str, str]) -> dict[str, pa.Table]:
+    """Several SELECTs run at the same time, each result as :func:`read_query` returns it. On SQLite
+    one worker process runs them all (a thread and connection each); should the driver's typing from
+    its first batch fail on one (see :func:`read_query`), that one is read again alone."""
+    if not _is_sqlite(engine):
+        with ThreadPoolExecutor(max(1, min(4, len(queries)))) as pool:
+            futures = {name: pool.submit(read_query, engine, sql) for name, sql in queries.items()}
+            return {name: f.result() for name, f in futures.items()}
+    with tempfile.TemporaryDirectory(prefix="ansinh-read-") as tmp:
+        plan = {name: [sql, str(Path(tmp) / f"{i}.arrow")] for i, (name, sql) in enumerate(queries.items())}
+        manifest = Path(tmp) / "manifest.json"
+        manifest.write_text(json.dumps(plan), encoding="utf-8")
+        try:
+            _run_worker(["read-many", _sqlite_path(engine), str(manifest)])
+        except BulkIOError as exc:
+            if "Type mismatch" not in str(exc):
+                raise
+            return {name: read_query(engine, sql) for name, sql in queries.items()}
+        out = {}
+        for name, (_sql, file) in plan.items():
+            with pa.memory_map(file) as source:
+                out[name] = _sqlite_dates(pa.ipc.open_file(source).read_all())
+        return out
 
 
 def read_table(engine: Engine, table: str, columns: Sequence[str] | None = None) -> pa.Table:

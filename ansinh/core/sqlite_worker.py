@@ -7,6 +7,7 @@ parent process therefore only ever uses Python's sqlite3 (through SQLAlchemy) an
 and writes to this worker, exchanging Arrow IPC. Between processes, SQLite's locking is sound.
 
     python -m ansinh.core.sqlite_worker read DB_PATH [BATCH_ROWS] < query.sql > result.arrows
+    python -m ansinh.core.sqlite_worker read-many DB_PATH MANIFEST.json  # {name: [sql, out.arrow]}
     python -m ansinh.core.sqlite_worker write DB_PATH MANIFEST.json   # prints {"rowcounts": [...]}
 """
 
@@ -44,6 +45,47 @@ def read(path: str, sql: str, batch_rows: int | None = None) -> None:
     finally:
         conn.close()
         database.close()
+
+
+def read_many(path: str, manifest_path: str) -> None:
+    """Several SELECTs at once, one thread and connection each (the driver releases the GIL while
+    SQLite works); each result to its own Arrow IPC file named in the manifest
+    (``{name: [sql, file]}``). One process instead of one per query."""
+    import threading
+
+    import adbc_driver_manager
+    import adbc_driver_sqlite
+
+    with open(manifest_path, encoding="utf-8") as fh:
+        plan: dict[str, list[str]] = json.load(fh)
+    errors: list[BaseException] = []
+
+    def one(sql: str, out_path: str) -> None:
+        try:
+            database = adbc_driver_sqlite.connect(path)
+            conn = adbc_driver_manager.AdbcConnection(database)
+            try:
+                _execute(conn, "PRAGMA busy_timeout=60000")
+                with adbc_driver_manager.AdbcStatement(conn) as stmt:
+                    stmt.set_sql_query(sql)
+                    handle, _ = stmt.execute_query()
+                    reader = pa.RecordBatchReader._import_from_c(handle.address)
+                    with pa.OSFile(out_path, "wb") as sink, pa.ipc.new_file(sink, reader.schema) as out:
+                        for batch in reader:
+                            out.write_batch(batch)
+            finally:
+                conn.close()
+                database.close()
+        except BaseException as exc:  # raised again by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(sql, out)) for sql, out in plan.values()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def write(path: str, manifest_path: str) -> None:
@@ -138,6 +180,8 @@ def main(argv: list[str]) -> int:
     command, path, *rest = argv
     if command == "read":
         read(path, sys.stdin.read(), int(rest[0]) if rest else None)
+    elif command == "read-many":
+        read_many(path, rest[0])
     elif command == "write":
         write(path, rest[0])
     else:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from ansinh.core.arrow_io import BulkIOError, bulk_write, read_query
+from ansinh.core.arrow_io import BulkIOError, bulk_write, read_many, read_query
 from ansinh.ledger.models import check_entries
 
 
@@ -78,3 +78,22 @@ def test_read_a_column_null_throughout_the_first_batch(tmp_path: Path) -> None:
     table = read_query(engine, "SELECT id, valid_to FROM spells ORDER BY id")
     assert table.num_rows == 3000 and table["valid_to"].null_count == 2999
     assert table["valid_to"][2999].as_py() == date(2026, 10, 31)
+
+
+def test_read_many_in_one_worker(engine: Engine, tmp_path: Path) -> None:
+    """Several queries at once give what read_query gives one by one, also when one of them trips
+    the driver's first-batch typing."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE spells (id INTEGER PRIMARY KEY, valid_to TEXT)")
+        conn.exec_driver_sql(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) "
+            "INSERT INTO spells (id, valid_to) SELECT i, CASE WHEN i = 1500 THEN '2026-10-31' END FROM n"
+        )
+    queries = {"a": "SELECT id, kind FROM a ORDER BY id", "n": "SELECT count(*) AS n FROM spells"}
+    got = read_many(engine, queries)
+    assert {k: v.to_pylist() for k, v in got.items()} == {
+        k: read_query(engine, sql).to_pylist() for k, sql in queries.items()
+    }
+    both = read_many(engine, {**queries, "spells": "SELECT id, valid_to FROM spells ORDER BY id"})
+    assert both["spells"]["valid_to"][1499].as_py() == date(2026, 10, 31)
+    assert both["n"].to_pylist() == [{"n": 1500}]
