@@ -165,7 +165,7 @@ def read_many(engine: Engine, queries: Mapping[str, str]) -> dict[str, pa.Table]
         out = {}
         for name, (_sql, file) in plan.items():
             with pa.memory_map(file) as source:
-                out[name] = _sqlite_dates(pa.ipc.open_file(source).read_all())
+                out[name] = _sqlite_dates(pa.ipc.open_stream(source).read_all())
         return out
 
 

@@ -24,37 +24,14 @@ def read(path: str, sql: str, batch_rows: int | None = None) -> None:
     """One SELECT to stdout as an Arrow IPC stream. Through ADBC's low-level API: the DB-API module
     imports pandas and pyarrow.dataset (half a second of CPU per worker, more than many reads).
     ``batch_rows``: rows per batch (the driver's default is 1,024)."""
-    import adbc_driver_manager
-    import adbc_driver_sqlite
-
-    database = adbc_driver_sqlite.connect(path)
-    conn = adbc_driver_manager.AdbcConnection(database)
-    try:
-        with adbc_driver_manager.AdbcStatement(conn) as stmt:
-            stmt.set_sql_query("PRAGMA busy_timeout=60000")
-            stmt.execute_update()
-        with adbc_driver_manager.AdbcStatement(conn) as stmt:
-            if batch_rows:
-                stmt.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
-            stmt.set_sql_query(sql)
-            handle, _ = stmt.execute_query()
-            reader = pa.RecordBatchReader._import_from_c(handle.address)
-            with pa.ipc.new_stream(sys.stdout.buffer, reader.schema) as out:
-                for batch in reader:
-                    out.write_batch(batch)
-    finally:
-        conn.close()
-        database.close()
+    _export(path, sql, sys.stdout.buffer, batch_rows)
 
 
 def read_many(path: str, manifest_path: str) -> None:
     """Several SELECTs at once, one thread and connection each (the driver releases the GIL while
-    SQLite works); each result to its own Arrow IPC file named in the manifest
+    SQLite works); each result to its own Arrow IPC stream file named in the manifest
     (``{name: [sql, file]}``). One process instead of one per query."""
     import threading
-
-    import adbc_driver_manager
-    import adbc_driver_sqlite
 
     with open(manifest_path, encoding="utf-8") as fh:
         plan: dict[str, list[str]] = json.load(fh)
@@ -62,20 +39,8 @@ def read_many(path: str, manifest_path: str) -> None:
 
     def one(sql: str, out_path: str) -> None:
         try:
-            database = adbc_driver_sqlite.connect(path)
-            conn = adbc_driver_manager.AdbcConnection(database)
-            try:
-                _execute(conn, "PRAGMA busy_timeout=60000")
-                with adbc_driver_manager.AdbcStatement(conn) as stmt:
-                    stmt.set_sql_query(sql)
-                    handle, _ = stmt.execute_query()
-                    reader = pa.RecordBatchReader._import_from_c(handle.address)
-                    with pa.OSFile(out_path, "wb") as sink, pa.ipc.new_file(sink, reader.schema) as out:
-                        for batch in reader:
-                            out.write_batch(batch)
-            finally:
-                conn.close()
-                database.close()
+            with open(out_path, "wb") as sink:
+                _export(path, sql, sink)
         except BaseException as exc:  # raised again by the main thread
             errors.append(exc)
 
@@ -86,6 +51,29 @@ def read_many(path: str, manifest_path: str) -> None:
         thread.join()
     if errors:
         raise errors[0]
+
+
+def _export(path: str, sql: str, sink: Any, batch_rows: int | None = None) -> None:
+    """Run ``sql`` on a connection of its own and write the result to ``sink`` as an IPC stream."""
+    import adbc_driver_manager
+    import adbc_driver_sqlite
+
+    database = adbc_driver_sqlite.connect(path)
+    conn = adbc_driver_manager.AdbcConnection(database)
+    try:
+        _execute(conn, "PRAGMA busy_timeout=60000")
+        with adbc_driver_manager.AdbcStatement(conn) as stmt:
+            if batch_rows:
+                stmt.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
+            stmt.set_sql_query(sql)
+            handle, _ = stmt.execute_query()
+            reader = pa.RecordBatchReader._import_from_c(handle.address)
+            with pa.ipc.new_stream(sink, reader.schema) as out:
+                for batch in reader:
+                    out.write_batch(batch)
+    finally:
+        conn.close()
+        database.close()
 
 
 def write(path: str, manifest_path: str) -> None:

@@ -43,7 +43,7 @@ from ansinh.ledger.opening import (
     with_month_index,
 )
 from ansinh.ledger.periods import last_day, period_index, period_indices, period_text
-from ansinh.ledger.snapshot import area_kpis, balances, kpis
+from ansinh.ledger.snapshot import balances, kpis
 
 
 @dataclass
@@ -358,7 +358,7 @@ def close_month(
     book, opening = load_book(engine, first, last, source)
     timer.lap("read ledger")
     book.close(as_of, dues, np.arange(first, last + 1, dtype=np.int64))
-    kpi = (kpis(book, last, as_of), area_kpis(book, last, as_of))
+    kpi = kpis(book, last, as_of)
     timer.lap("post and allocate")
     _write(engine, book, opening, period, as_of, [kpi], timer)
     return report
@@ -406,7 +406,7 @@ def replay(
         book.close(as_of, prepared, np.array([m], np.int64))
         if after_close is not None:
             after_close(book, m, as_of)
-        rows.append((kpis(book, m, as_of), area_kpis(book, m, as_of)))
+        rows.append(kpis(book, m, as_of))
         if progress:
             progress(period_text(m))
     return rows

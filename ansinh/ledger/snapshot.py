@@ -123,12 +123,17 @@ def balances(book: Book, as_of: date) -> pa.Table:
     )
 
 
-def kpis(book: Book, month: int, as_of: date) -> pa.Table:
-    """The collection figures of ``month`` (month index) at ``as_of``, for the whole ledger."""
+def kpis(book: Book, month: int, as_of: date) -> tuple[pa.Table, pa.Table]:
+    """The collection figures of ``month`` (month index) at ``as_of``: for the whole ledger, and per
+    commune (:func:`area_kpis`), from one computation of each employer's part."""
+    f = _per_employer(book, month, as_of)
+    return _whole(book, month, as_of, f), area_kpis(book, month, as_of, f)
+
+
+def _whole(book: Book, month: int, as_of: date, f: dict[str, np.ndarray]) -> pa.Table:
     k = month - book.m0
     year_start = max(0, (month // 12) * 12 - book.m0)
     totals = book.period_totals()
-    f = _per_employer(book, month, as_of)
     return pa.table(
         {
             "period": [period_text(month)],
@@ -141,9 +146,9 @@ def kpis(book: Book, month: int, as_of: date) -> pa.Table:
     )
 
 
-def area_kpis(book: Book, month: int, as_of: date) -> pa.Table:
-    """The same figures per commune (``book.area``): one row per commune with employers. They add up
-    to :func:`kpis` when every employer has a commune and the year's dues were read per employer."""
+def area_kpis(book: Book, month: int, as_of: date, per_employer: dict[str, np.ndarray]) -> pa.Table:
+    """The figures per commune (``book.area``): one row per commune with employers. They add up to
+    the whole ledger's when every employer has a commune and the year's dues were read per employer."""
     n = len(book.area_codes)
     if not n:
         return AREA_KPI_SCHEMA.empty_table()
@@ -153,7 +158,7 @@ def area_kpis(book: Book, month: int, as_of: date) -> pa.Table:
     f = {
         "receivable": dues[:, k],
         "receivable_ytd": dues[:, year_start : k + 1].sum(axis=1),
-        **_per_employer(book, month, as_of),
+        **per_employer,
     }
     where = book.area >= 0
     columns: dict[str, object] = {

@@ -302,12 +302,11 @@ def test_participation_changes_give_the_figures_of_a_computation_in_memory(
     """The batch reads the registry afresh each run (participations are not cached): after a spell
     is closed, a spell opened and a death recorded, the snapshot equals :func:`ind.compute` on the
     same rows in memory. Read in three id ranges, only the spells that meet the window."""
-    import pyarrow as pa
     from sqlalchemy import update
 
     from ansinh.coverage import indicators as ind
     from ansinh.coverage import service
-    from tests.unit.test_coverage_province import DENOMINATORS
+    from tests.unit.test_coverage_province import denominators_table, participations_table, persons_table
 
     monkeypatch.setattr(service, "PART_SLICES", 3)
     seed_province(engine)
@@ -333,35 +332,7 @@ def test_participation_changes_give_the_figures_of_a_computation_in_memory(
         for p in PARTICIPATIONS
     ] + [(10, "vsi", date(2026, 3, 1), None, "")]
     facts = ind.Facts(
-        "42",
-        [A, B],
-        pa.table(
-            {
-                "id": [p[0] for p in persons],
-                "commune_code": [p[1] for p in persons],
-                "gender": [p[2] for p in persons],
-                "birth_date": pa.array([p[3] for p in persons], pa.date32()),
-                "death_date": pa.array([p[4] for p in persons], pa.date32()),
-            }
-        ),
-        pa.table(
-            {
-                "person_id": [p[0] for p in spells],
-                "scheme": [p[1] for p in spells],
-                "valid_from": pa.array([p[2] for p in spells], pa.date32()),
-                "valid_to": pa.array([p[3] for p in spells], pa.date32()),
-                "hi_group": [p[4] for p in spells],
-            }
-        ),
-        pa.table(
-            {
-                "area_code": [d[0] for d in DENOMINATORS],
-                "year": [d[1] for d in DENOMINATORS],
-                "population": [d[2] for d in DENOMINATORS],
-                "labour_force": [d[3] for d in DENOMINATORS],
-                "working_age_population": [d[4] for d in DENOMINATORS],
-            }
-        ),
+        "42", [A, B], persons_table(persons), participations_table(spells), denominators_table()
     )
     in_memory = {
         (r["area_code"], r["period"], r["indicator"]): (r["numerator"], r["denominator"])

@@ -11,7 +11,9 @@ Figures at the end of 2026-03, computed by hand (see the tests):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
 
@@ -74,26 +76,28 @@ DENOMINATORS = [
 ONE_TIME = [(9, D(2026, 2, 10), 30_000_000), (12, D(2026, 1, 5), 12_000_000)]
 
 
-def persons_table() -> pa.Table:
+def persons_table(rows: Sequence[tuple[Any, ...]] = PERSONS) -> pa.Table:
+    """(id, commune, gender, birth date, death date) rows as the batch's persons table."""
     return pa.table(
         {
-            "id": [p[0] for p in PERSONS],
-            "commune_code": [p[1] for p in PERSONS],
-            "gender": [p[2] for p in PERSONS],
-            "birth_date": pa.array([p[3] for p in PERSONS], pa.date32()),
-            "death_date": pa.array([p[4] for p in PERSONS], pa.date32()),
+            "id": [p[0] for p in rows],
+            "commune_code": [p[1] for p in rows],
+            "gender": [p[2] for p in rows],
+            "birth_date": pa.array([p[3] for p in rows], pa.date32()),
+            "death_date": pa.array([p[4] for p in rows], pa.date32()),
         }
     )
 
 
-def participations_table() -> pa.Table:
+def participations_table(rows: Sequence[tuple[Any, ...]] = PARTICIPATIONS) -> pa.Table:
+    """(person, scheme, from, to, HI group, …) rows as the batch's participations table."""
     return pa.table(
         {
-            "person_id": [p[0] for p in PARTICIPATIONS],
-            "scheme": [p[1] for p in PARTICIPATIONS],
-            "valid_from": pa.array([p[2] for p in PARTICIPATIONS], pa.date32()),
-            "valid_to": pa.array([p[3] for p in PARTICIPATIONS], pa.date32()),
-            "hi_group": pa.array([p[4] or "" for p in PARTICIPATIONS], pa.string()),
+            "person_id": [p[0] for p in rows],
+            "scheme": [p[1] for p in rows],
+            "valid_from": pa.array([p[2] for p in rows], pa.date32()),
+            "valid_to": pa.array([p[3] for p in rows], pa.date32()),
+            "hi_group": pa.array([p[4] or "" for p in rows], pa.string()),
         }
     )
 

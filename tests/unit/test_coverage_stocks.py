@@ -15,6 +15,7 @@ import pytest
 from ansinh.coverage import indicators as ind
 from ansinh.law.parameters import get_parameters
 from ansinh.law.periods import Period
+from tests.unit.test_coverage_province import participations_table, persons_table
 
 A, B = "18001", "18002"
 FIRST, LAST = 2020 * 12, 2020 * 12 + 69  # 70 months: two blocks
@@ -59,24 +60,8 @@ def _province(seed: int) -> tuple[ind.Facts, list[tuple], list[tuple], list[tupl
     facts = ind.Facts(
         "42",
         [A, B],
-        pa.table(
-            {
-                "id": [p[0] for p in persons],
-                "commune_code": [p[1] for p in persons],
-                "gender": [p[2] for p in persons],
-                "birth_date": pa.array([p[3] for p in persons], pa.date32()),
-                "death_date": pa.array([p[4] for p in persons], pa.date32()),
-            }
-        ),
-        pa.table(
-            {
-                "person_id": [s[0] for s in spells],
-                "scheme": [s[1] for s in spells],
-                "valid_from": pa.array([s[2] for s in spells], pa.date32()),
-                "valid_to": pa.array([s[3] for s in spells], pa.date32()),
-                "hi_group": [s[4] for s in spells],
-            }
-        ),
+        persons_table(persons),
+        participations_table(spells),
         pa.table(
             {
                 "area_code": [A],
