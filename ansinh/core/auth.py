@@ -11,6 +11,7 @@ claims_reviewer        HI claims review (giám định BHYT)
 inspector              inspections of employers (thanh tra, kiểm tra)
 commune_officer        own commune only (cán bộ xã)
 viewer                 reads, never writes
+hospital               files claims for its own facilities (cơ sở KCB), nothing else
 =====================  ==============================================================
 
 >>> "users:manage" in PERMISSIONS["administrator"]
@@ -78,6 +79,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "inspector": _READ | {"inspections:write"},
     "commune_officer": _READ | {"persons:write", "outreach:write"},
     "viewer": _READ,
+    # A hospital's account files its own facilities' claims and nothing else (bound in facility_codes).
+    "hospital": frozenset({"claims:submit"}),
 }
 
 #: Roles whose work spans the province: their area must be the province, not a commune.

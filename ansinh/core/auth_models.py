@@ -6,9 +6,20 @@ Secrets are never stored: passwords as argon2id hashes, session and API tokens a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ansinh.core.db import Base
@@ -23,6 +34,7 @@ ROLES = (
     "inspector",
     "commune_officer",
     "viewer",
+    "hospital",
 )
 
 
@@ -41,6 +53,11 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Set by an administrator's reset: the next sign-in must choose a new password first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: A hospital account's facilities (mã cơ sở KCB), space-separated; NULL for staff.
+    facility_codes: Mapped[str | None] = mapped_column(Text)
 
 
 class WebSession(Base):
@@ -70,6 +87,31 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The facilities a hospital's token may file claims for (a subset of its user's), space-separated.
+    facility_codes: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiTokenUsage(Base):
+    """What a token sent on one day (bytes and requests), to hold it to its quota."""
+
+    __tablename__ = "api_token_usage"
+
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SignInThrottle(Base):
+    """Failures counted per key (``user:<name>`` or ``ip:<address>``) and the moment before which
+    the next attempt is not evaluated; updated atomically so parallel guesses cannot race past it."""
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class SignInAttempt(Base):

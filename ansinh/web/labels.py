@@ -14,6 +14,7 @@ ROLES = {
     "inspector": N_("Inspector"),
     "commune_officer": N_("Commune officer"),
     "viewer": N_("Viewer"),
+    "hospital": N_("Hospital (claims submission)"),
 }
 
 SCHEMES = {
