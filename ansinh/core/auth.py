@@ -62,7 +62,6 @@ _READ = frozenset(
     {
         "persons:read",
         "employers:read",
-        "claims:read",
         "calc:use",
         "ledger:read",
         "benefits:read",
@@ -72,11 +71,12 @@ _READ = frozenset(
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "administrator": _READ | {"audit:read", "users:manage"},
-    "director": _READ,
+    # Patients' records (diagnoses, treatment) are read only by those who review, direct or inspect.
+    "director": _READ | {"claims:read"},
     "collection_officer": _READ | {"employers:write", "declarations:write", "ledger:write"},
     "benefits_officer": _READ | {"persons:write", "benefits:write"},
-    "claims_reviewer": _READ | {"claims:write", "claims:submit"},
-    "inspector": _READ | {"inspections:write"},
+    "claims_reviewer": _READ | {"claims:read", "claims:write", "claims:submit"},
+    "inspector": _READ | {"claims:read", "inspections:write"},
     "commune_officer": _READ | {"persons:write", "outreach:write"},
     "viewer": _READ,
     # A hospital's account files its own facilities' claims and nothing else (bound in facility_codes).

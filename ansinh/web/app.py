@@ -24,7 +24,8 @@ from starlette.exceptions import HTTPException
 from ansinh.core.db import get_engine, session_factory
 from ansinh.web.deps import current_principal
 from ansinh.web.domains import domain_web_modules, navigation
-from ansinh.web.errors import Forbidden, SignInRequired
+from ansinh.web.errors import Forbidden, NotInArea, ProvinceOnly, SignInRequired
+from ansinh.web.policy import enforce_policy, enforce_public
 from ansinh.web.render import render
 from ansinh.web.routes import api_docs, audit, auth, employers, home, persons, users
 from ansinh.web.security import CSRF_COOKIE, enforce_csrf, set_cookie
@@ -60,8 +61,18 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         if _is_api(request):
-            return JSONResponse({"detail": f"Missing permission: {exc}"}, status_code=403)
+            if isinstance(exc, ProvinceOnly):
+                detail = "A province-wide operation: it needs a province-scoped account"
+            else:
+                detail = f"Missing permission: {exc}"
+            return JSONResponse({"detail": detail}, status_code=403)
         return render(request, "error.html", {"status": 403}, status_code=403)
+
+    @app.exception_handler(NotInArea)
+    async def not_in_area(request: Request, _exc: NotInArea) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "Not found"}, status_code=404)
+        return render(request, "error.html", {"status": 404}, status_code=404)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -114,9 +125,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     # Open to everyone: sign-in, language, health.
-    app.include_router(auth.router)
-    # Everything else: signed in (the routes add the permission they need).
-    signed_in: list[Any] = [Depends(current_principal)]
+    app.include_router(auth.router, dependencies=[Depends(enforce_public)])
+    # Everything else: signed in, and the route's rule in ansinh.web.policy.POLICY applied.
+    signed_in: list[Any] = [Depends(current_principal), Depends(enforce_policy)]
     for module in (home, persons, employers, audit):
         app.include_router(module.router, dependencies=signed_in)
         if hasattr(module, "api"):

@@ -9,3 +9,11 @@ class SignInRequired(Exception):
 
 class Forbidden(Exception):
     """Signed in, but the role lacks the permission (403). Out-of-area records are 404, not this."""
+
+
+class ProvinceOnly(Forbidden):
+    """A province-wide operation asked for by a commune-scoped principal (403)."""
+
+
+class NotInArea(LookupError):
+    """The record lies outside the principal's area, or does not exist: the same 404 for both."""

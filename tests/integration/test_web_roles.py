@@ -22,7 +22,10 @@ def web(engine: Engine) -> Web:
     return make_web(engine)
 
 
-@pytest.mark.parametrize("role", ROLES)
+STAFF = [role for role in ROLES if role != "hospital"]
+
+
+@pytest.mark.parametrize("role", STAFF)
 def test_role_matrix(web: Web, role: str) -> None:
     c, ids = web.client, web.seed
     assert sign_in(c, role).status_code == 303
@@ -75,7 +78,11 @@ def test_permissions_by_role() -> None:
     assert "claims:write" in writes["claims_reviewer"]
     assert "benefits:write" in writes["benefits_officer"]
     assert "inspections:write" in writes["inspector"]
-    assert all("persons:read" in PERMISSIONS[role] for role in ROLES)
+    assert all("persons:read" in PERMISSIONS[role] for role in STAFF)
+    # a hospital files its claims and reads nothing
+    assert PERMISSIONS["hospital"] == {"claims:submit"}
+    # patients' records: only those who review, direct or inspect
+    assert {r for r in ROLES if "claims:read" in PERMISSIONS[r]} == {"director", "claims_reviewer", "inspector"}
 
 
 def test_person_view_is_audited_and_lists_are_masked(web: Web) -> None:
