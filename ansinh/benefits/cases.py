@@ -33,6 +33,7 @@ from ansinh.benefits.models import CASE_KINDS, Beneficiary, BenefitCase, Benefit
 from ansinh.benefits.rules import Applicant, Draft, evaluate, needs_second_approval
 from ansinh.benefits.workdays import add_working_days, due_dates
 from ansinh.core.arrow_io import read_query, read_small
+from ansinh.core.audit import record as audit
 from ansinh.core.db import unit_of_work
 from ansinh.law.parameters import ParameterSet, get_parameters
 from ansinh.law.periods import Period
@@ -66,7 +67,18 @@ def now() -> datetime:
 
 
 def _event(session: Session, case: BenefitCase, action: str, actor: str, note: str | None = None) -> None:
+    """A step of the case's history, also written to the office's audit trail."""
+    if case.id is None:
+        session.flush()
     session.add(BenefitCaseEvent(case_id=case.id, action=action, by=actor, at=now(), note=note))
+    audit(
+        session,
+        actor=actor,
+        action=action[:32],
+        entity="benefit_case",
+        entity_id=case.id,
+        detail={"note": note} if note else None,
+    )
 
 
 def open_case(

@@ -143,7 +143,7 @@ def confirm_cmd(
 
     try:
         with unit_of_work(_engine(db)) as session:
-            n = confirm_run(session, run_id, date.fromisoformat(paid_on))
+            n = confirm_run(session, run_id, date.fromisoformat(paid_on), actor="cli")
     except PaymentError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None

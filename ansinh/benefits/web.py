@@ -521,7 +521,7 @@ def run_page(
         )
         exceptions = [e for e in exceptions if int(e["person_id"]) in allowed]
     problems = queries.problem_payments(session, principal.scope, run_id)
-    files = sorted(payment_files(session, run_id)) if principal.scope.is_province else []
+    files = sorted(payment_files(session, run_id, principal.scope))
     return render(
         request,
         "benefits/run.html",
@@ -538,10 +538,14 @@ def run_page(
 
 
 @router.get("/benefits/payroll/{run_id}/files/{name}.csv", include_in_schema=False)
-def run_file(session: SessionDep, principal: Writer, run_id: int, name: str) -> Response:
-    files = payment_files(session, run_id)
+def run_file(
+    request: Request, session: SessionDep, principal: Writer, run_id: int, name: str
+) -> Response:
+    files = payment_files(session, run_id, principal.scope)
     if name not in files:
         raise _not_found("File")
+    # bank files carry names, accounts and amounts: every download is recorded
+    record_view(request, session, principal, "payroll_file", run_id, name)
     return PlainTextResponse(
         files[name],
         media_type="text/csv; charset=utf-8",
@@ -555,7 +559,10 @@ def run_confirm(
 ) -> Response:
     if session.get(PayrollRun, run_id) is None:
         raise _not_found("Payroll run")
-    confirm_run(session, run_id, paid_on)
+    try:
+        confirm_run(session, run_id, paid_on, actor=principal.username)
+    except PaymentError as exc:
+        return RedirectResponse(f"/benefits/payroll/{run_id}?error={_q(str(exc))}", status_code=303)
     return RedirectResponse(f"/benefits/payroll/{run_id}?notice=confirmed", status_code=303)
 
 

@@ -52,6 +52,12 @@ _ALL = [
         "QĐ 130/QĐ-BYT, MA_CSKCB; danh mục cơ sở KCB",
     ),
     Code(
+        "F07",
+        "Cơ sở KCB của tệp không thuộc tài khoản gửi",
+        "The file's facility is not one of the sending account's",
+        "Office security policy: a hospital files its own facilities' claims",
+    ),
+    Code(
         "E01",
         "NOIDUNGFILE không phải base64 hợp lệ",
         "NOIDUNGFILE is not valid base64",

@@ -419,6 +419,8 @@ class IntakeSession:
         # per file
         self.receipt = Receipt(file_id=0, file_name="")
         self.facility: str | None = None
+        #: the facilities the sender may file for (a hospital account); None: the office itself
+        self.allowed: frozenset[str] | None = None
         self.seen: dict[str, str] = {}
         self.hold = False
 
@@ -443,6 +445,13 @@ class IntakeSession:
 
     def _start(self, facility: str | None) -> None:
         self.facility = self.receipt.facility = _check_facility(facility, self.known)
+        if self.allowed is not None and self.facility not in self.allowed:
+            # before any episode of the file is staged: a refused file leaves nothing behind
+            raise FileRejected(
+                "F07",
+                f"MACSKCB {self.facility} is not a facility of this account "
+                f"({', '.join(sorted(self.allowed)) or 'none'})",
+            )
         self._facility_history(self.facility)
 
     def take(self, facility: str | None, batch: list[RawEpisode]) -> None:
@@ -677,20 +686,22 @@ class IntakeSession:
             )
 
     def ingest(
-        self, stream: IO[bytes], *, file_name: str, sha256: str, size: int, facility: str | None = None
+        self,
+        stream: IO[bytes],
+        *,
+        file_name: str,
+        sha256: str,
+        size: int,
+        facilities: frozenset[str] | None = None,
     ) -> Receipt:
-        """Read one envelope. ``facility``, when given (a hospital's API token), must match MACSKCB."""
+        """Read one envelope. ``facilities``, when given (a hospital's account or token), must include
+        its MACSKCB, else the whole file is refused (F07) and the refusal is logged with the file."""
         receipt = self._open(file_name, sha256, size)
+        self.allowed = facilities
         try:
             if size > MAX_FILE_BYTES:
                 raise FileRejected("F04", f"the file is larger than the limit of {MAX_FILE_BYTES:,} bytes")
-            if facility is not None:
-                self._start(facility)
             reader = read_envelope(stream, self.take, MAX_FILE_BYTES)
-            if facility is not None and reader.facility not in (None, facility):
-                raise FileRejected(
-                    "E08", f"the envelope is from {reader.facility}, the token is for {facility}"
-                )
             if self.facility is None and reader.facility:
                 self._start(reader.facility)
         except FileRejected as exc:
@@ -796,11 +807,11 @@ def ingest_stream(
     size: int,
     actor: str,
     known: Known | None = None,
-    facility: str | None = None,
+    facilities: frozenset[str] | None = None,
 ) -> Receipt:
     """Receive one file and write its episodes (see :class:`IntakeSession` for many files)."""
     session = IntakeSession(engine, known or load_known(engine), actor)
-    receipt = session.ingest(stream, file_name=file_name, sha256=sha256, size=size, facility=facility)
+    receipt = session.ingest(stream, file_name=file_name, sha256=sha256, size=size, facilities=facilities)
     session.close()
     return receipt
 

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from ansinh.claims.models import ClaimEpisode, ClaimFinding, ClaimLine, ClaimReview
 from ansinh.core.audit import record
+from ansinh.core.scope import AreaScope
+from ansinh.registry.models import Participation, Person
 
 
 class DecisionError(ValueError):
@@ -36,16 +38,27 @@ class QueueRow:
     rules: str
 
 
-def queue(session: Session, limit: int = 100, offset: int = 0) -> list[QueueRow]:
-    """Open episodes sent to a reviewer, highest risk × amount first."""
-    rows = session.execute(
+def queue(
+    session: Session, limit: int = 100, offset: int = 0, scope: AreaScope | None = None
+) -> list[QueueRow]:
+    """Open episodes sent to a reviewer, highest risk × amount first. With a commune ``scope``, only
+    the episodes of patients living there (the registry's holders of the cards)."""
+    query = (
         select(ClaimReview, ClaimEpisode)
         .join(ClaimEpisode, ClaimEpisode.id == ClaimReview.episode_id)
         .where(ClaimReview.outcome == "review", ClaimReview.closed.is_(False))
         .order_by(ClaimReview.priority.desc(), ClaimReview.episode_id)
         .limit(limit)
         .offset(offset)
-    ).all()
+    )
+    if scope is not None and not scope.is_province:
+        cards = (
+            select(Participation.hi_card_number)
+            .join(Person, Person.id == Participation.person_id)
+            .where(Person.commune_code == scope.commune_code, Participation.hi_card_number.is_not(None))
+        )
+        query = query.where(ClaimEpisode.card_number.in_(cards))
+    rows = session.execute(query).all()
     ids = [r.ClaimEpisode.id for r in rows]
     rules: dict[int, list[str]] = {}
     if ids:

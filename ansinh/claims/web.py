@@ -60,7 +60,7 @@ def rule_label(code: str, locale: str) -> str:
 @router.get("/claims", response_class=HTMLResponse, include_in_schema=False)
 def queue_page(request: Request, session: SessionDep, principal: ClaimsReader, page: int = 1) -> HTMLResponse:
     page = max(1, page)
-    rows = queue(session, limit=100, offset=(page - 1) * 100)
+    rows = queue(session, limit=100, offset=(page - 1) * 100, scope=principal.scope)
     return render(
         request,
         "claims/queue.html",
@@ -120,6 +120,14 @@ def monitoring_page(
     return render(request, "claims/monitoring.html", {"m": m, "chart": bar_chart(m.totals), "year": year})
 
 
+def _facilities_of(principal: Principal) -> frozenset[str] | None:
+    """The facilities a sender may file for: a hospital account's own (none if it has none bound);
+    None for the office's staff (claims reviewers re-filing a facility's file)."""
+    if principal.role == "hospital":
+        return getattr(principal, "facilities", None) or frozenset()
+    return None
+
+
 @api.post("")
 async def submit(request: Request, engine: EngineDep, principal: ClaimsSubmitter) -> JSONResponse:
     """Receive one GIAMDINHHS file (request body, ``application/xml``); returns the receipt."""
@@ -135,7 +143,9 @@ async def submit(request: Request, engine: EngineDep, principal: ClaimsSubmitter
         tmp.seek(0)
         intake = IntakeSession(engine, load_known(engine), principal.username)
         name = request.headers.get("x-file-name", "api.xml")[:300]
-        receipt = intake.ingest(tmp, file_name=name, sha256=digest.hexdigest(), size=size)
+        receipt = intake.ingest(
+            tmp, file_name=name, sha256=digest.hexdigest(), size=size, facilities=_facilities_of(principal)
+        )
         intake.close()
     return JSONResponse(receipt.as_dict(), status_code=200 if receipt.error_code is None else 422)
 
@@ -152,7 +162,7 @@ def api_queue(session: SessionDep, principal: ClaimsReader, limit: int = 100) ->
             "priority": r.priority,
             "rules": r.rules.split(),
         }
-        for r in queue(session, limit=min(max(1, limit), 1000))
+        for r in queue(session, limit=min(max(1, limit), 1000), scope=principal.scope)
     ]
 
 

@@ -10,8 +10,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, sessionmaker
 
 from ansinh.core.db import Base
 
@@ -58,3 +58,70 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+# --- the guard: no change without its audit entry ------------------------------------------------
+
+#: Tables whose rows are bookkeeping of the access machinery itself, not records: sign-in attempts
+#: and throttles, web sessions, a token's last use and daily usage (issuing and revoking a token
+#: are audited by their services).
+UNAUDITED_TABLES = frozenset(
+    {"audit_log", "sign_in_attempts", "sign_in_throttles", "web_sessions", "api_tokens", "api_token_usage"}
+)
+
+
+class UnauditedChange(RuntimeError):
+    """A transaction changed records without writing an audit entry: a programming error."""
+
+
+def _table_of(obj: object) -> str | None:
+    table = getattr(obj, "__table__", None)
+    return getattr(table, "name", None)
+
+
+def _before_flush(session: Session, _context: object, _instances: object) -> None:
+    for obj in session.new:
+        if isinstance(obj, AuditEntry):
+            session.info["audited"] = True
+        elif _table_of(obj) not in UNAUDITED_TABLES:
+            session.info["changed"] = _table_of(obj)
+    for obj in (*session.dirty, *session.deleted):
+        if _table_of(obj) not in UNAUDITED_TABLES and (
+            obj in session.deleted or session.is_modified(obj, include_collections=False)
+        ):
+            session.info["changed"] = _table_of(obj)
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(getattr(state.statement, "table", None), "name", None)
+        if table == "audit_log":
+            session_info = state.session.info
+            session_info["audited"] = True
+        elif table not in UNAUDITED_TABLES:
+            state.session.info["changed"] = table
+
+
+def _before_commit(session: Session) -> None:
+    _before_flush(session, None, None)  # what the commit's own flush is about to write
+    if session.info.get("changed") and not session.info.get("audited"):
+        changed = session.info["changed"]
+        _reset(session)
+        raise UnauditedChange(f"a change to {changed} without an audit entry")
+
+
+def _reset(session: Session, *_args: object) -> None:
+    session.info.pop("changed", None)
+    session.info.pop("audited", None)
+
+
+def guard(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Make every transaction of ``factory``'s sessions that changes a record (ORM objects, or
+    INSERT/UPDATE/DELETE statements through the session) refuse to commit without an audit entry.
+    The web application's sessions are guarded, so a route that forgets :func:`record` fails."""
+    event.listen(factory, "before_flush", _before_flush)
+    event.listen(factory, "do_orm_execute", _on_execute)
+    event.listen(factory, "before_commit", _before_commit)
+    event.listen(factory, "after_commit", _reset)
+    event.listen(factory, "after_rollback", _reset)
+    return factory

@@ -39,6 +39,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ansinh.core.audit import record
+from ansinh.core.scope import AreaScope
 from ansinh.core.text import name_key
 from ansinh.law.parameters import get_parameters
 from ansinh.law.periods import Period
@@ -150,16 +151,22 @@ def _last_day(period: Period) -> date:
 class DeclarationService:
     """Validates a batch of declarations for one employer and applies it (all or nothing)."""
 
-    def __init__(self, session: Session, *, actor: str, source: str) -> None:
+    def __init__(self, session: Session, *, actor: str, source: str, scope: AreaScope | None = None) -> None:
+        """``scope``: the officer's area; an employer outside it is refused as unknown (404-like: the
+        officer does not learn that it exists). None for the office's own batch jobs."""
         self.session = session
         self.actor = actor
         self.source = source
+        self.scope = scope
         self.params = get_parameters()
 
     def submit(self, employer_tax_code: str, items: list[DeclarationInput]) -> DeclarationReport:
         s = self.session
         report = DeclarationReport()
-        employer = s.scalar(select(Employer).where(Employer.tax_code == employer_tax_code.strip()))
+        query = select(Employer).where(Employer.tax_code == employer_tax_code.strip())
+        if self.scope is not None:
+            query = self.scope.apply(query, Employer.commune_code)
+        employer = s.scalar(query)
         if employer is None:
             report.errors += [
                 RowError(i.row, "employer", employer_tax_code, "unknown employer (tax code)") for i in items

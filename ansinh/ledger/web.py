@@ -276,7 +276,11 @@ async def payments_import(
 def payment_assign(
     session: SessionDep, principal: Writer, payment_id: int, tax_code: Annotated[str, Form(max_length=14)]
 ) -> Response:
-    employer_id = session.scalar(select(Employer.id).where(Employer.tax_code == tax_code.strip()))
+    employer_id = session.scalar(
+        principal.scope.apply(
+            select(Employer.id).where(Employer.tax_code == tax_code.strip()), Employer.commune_code
+        )
+    )
     try:
         if employer_id is None:
             raise PaymentError("unknown employer")
@@ -336,7 +340,9 @@ def declare_form(
         )
     except ValueError as exc:
         return render(request, "ledger/declarations.html", {"report": None, "errors": [str(exc)]}, 422)
-    report = DeclarationService(session, actor=principal.username, source="web").submit(tax_code, [item])
+    report = DeclarationService(
+        session, actor=principal.username, source="web", scope=principal.scope
+    ).submit(tax_code, [item])
     if not report.ok:
         session.rollback()
     return render(
@@ -364,7 +370,9 @@ async def declare_upload(
             {"report": None, "errors": [f"row {e.row}: {e.column}: {e.reason}" for e in errors]},
             422,
         )
-    report = DeclarationService(session, actor=principal.username, source="xlsx").submit(tax_code, items)
+    report = DeclarationService(
+        session, actor=principal.username, source="xlsx", scope=principal.scope
+    ).submit(tax_code, items)
     if not report.ok:
         session.rollback()
     return render(
@@ -419,9 +427,9 @@ def api_declare(batch: DeclarationBatch, session: SessionDep, principal: Declare
         )
         for i, d in enumerate(batch.declarations, 1)
     ]
-    report = DeclarationService(session, actor=principal.username, source="api").submit(
-        batch.employer_tax_code, items
-    )
+    report = DeclarationService(
+        session, actor=principal.username, source="api", scope=principal.scope
+    ).submit(batch.employer_tax_code, items)
     if not report.ok:
         session.rollback()
         raise HTTPException(
