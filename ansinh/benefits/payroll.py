@@ -52,6 +52,7 @@ from ansinh.benefits.models import (
     PayrollRun,
 )
 from ansinh.core.arrow_io import BulkIOError, bulk_write, read_query
+from ansinh.core.spreadsheet import csv_writer
 from ansinh.law.periods import Period
 from ansinh.registry.models import Person
 
@@ -483,8 +484,9 @@ def payment_files(session: Session, run_id: int) -> dict[str, str]:
         name_key = f"{pay.channel}-{provider}"
         if name_key not in files:
             files[name_key] = io.StringIO()
-            csv.writer(files[name_key]).writerow(["reference", "account", "name", "amount", "period"])
-        csv.writer(files[name_key]).writerow([pay.reference, pay.account or "", name, pay.amount, pay.period])
+            # a name that starts like a formula is written as text (ansinh.core.spreadsheet)
+            csv_writer(files[name_key]).writerow(["reference", "account", "name", "amount", "period"])
+        csv_writer(files[name_key]).writerow([pay.reference, pay.account or "", name, pay.amount, pay.period])
     return {k: v.getvalue() for k, v in files.items()}
 
 

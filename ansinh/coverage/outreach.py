@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 from ansinh.core.arrow_io import read_query, read_small
 from ansinh.core.audit import record
 from ansinh.core.scope import AreaScope, NotFound
+from ansinh.core.spreadsheet import save_workbook
 from ansinh.coverage.indicators import FAR, PARTS, month_index, retirement_table
 from ansinh.coverage.models import LIST_KINDS, OUTCOMES, Campaign, Contact
 from ansinh.coverage.service import existing_tables
@@ -501,7 +502,7 @@ def lists_xlsx(lists: dict[str, OutreachList], commune_name: str, locale: str = 
         for letter, width in zip("ABCDEFGHI", (6, 10, 26, 12, 13, 18, 90, 18, 24), strict=True):
             ws.column_dimensions[letter].width = width
     buf = io.BytesIO()
-    wb.save(buf)
+    save_workbook(wb, buf)  # a name or phone that starts like a formula stays text
     return buf.getvalue()
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ansinh.core.scope import AreaScope
+from ansinh.core.spreadsheet import save_workbook
 from ansinh.coverage import queries
 from ansinh.coverage.definitions import HEADLINE, INDICATORS
 from ansinh.coverage.projection import MODEL, ProjectionResult, project
@@ -440,7 +441,7 @@ def report_xlsx(report: CoverageReport, locale: str = "vi") -> bytes:
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(periods)))
         ws.add_chart(chart, "N2")
     buf = io.BytesIO()
-    wb.save(buf)
+    save_workbook(wb, buf)  # a cell that starts like a formula stays text
     return buf.getvalue()
 
 

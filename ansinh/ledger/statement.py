@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from ansinh.core.money import format_dong
+from ansinh.core.spreadsheet import save_workbook
 from ansinh.ledger.payments import reference_of
 from ansinh.ledger.queries import EmployerLedger
 
@@ -73,7 +74,7 @@ def statement_xlsx(ledger: EmployerLedger) -> bytes:
             cell.number_format = "#,##0"
         ws.column_dimensions[column].width = 16
     buffer = io.BytesIO()
-    wb.save(buffer)
+    save_workbook(wb, buffer)  # a cell that starts like a formula stays text
     return buffer.getvalue()
 
 

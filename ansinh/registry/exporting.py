@@ -9,6 +9,9 @@ time:
 - ``csv``: UTF-8 with a BOM (Excel then shows Vietnamese correctly), via pyarrow.csv; ISO dates;
 - ``xlsx``: openpyxl write-only; refused above 1,048,575 rows (one sheet's limit below its heading).
 
+In both spreadsheet formats a text cell that starts like a formula (``=``, ``+``, ``-``, ``@``, tab, CR)
+is written as text (:mod:`ansinh.core.spreadsheet`); numbers stay numbers.
+
 The file is written under a temporary name and renamed when complete, so a failed export never
 leaves a half file. An officer's export is not masked, but it is audited (action "export").
 
@@ -34,6 +37,7 @@ import ansinh.all_models  # noqa: F401  (every table registered on Base.metadata
 from ansinh.core.arrow_io import arrow_schema, conform, read_query
 from ansinh.core.audit import record
 from ansinh.core.db import Base, unit_of_work
+from ansinh.core.spreadsheet import safe_arrow_table, xlsx_row
 
 FORMATS = ("csv", "xlsx", "parquet")
 EXPORTABLE = (
@@ -168,7 +172,7 @@ def _write_csv(path: Path, schema: pa.Schema, batches: Iterator[pa.Table]) -> No
         handle.write(codecs.BOM_UTF8)
         with pacsv.CSVWriter(handle, schema) as writer:
             for batch in batches:
-                writer.write_table(batch)
+                writer.write_table(safe_arrow_table(batch))
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -186,5 +190,5 @@ def _write_xlsx(path: Path, schema: pa.Schema, batches: Iterator[pa.Table]) -> N
     sheet.append(schema.names)
     for batch in batches:
         for row in batch.to_pylist():
-            sheet.append([_xlsx_value(v) for v in row.values()])
+            sheet.append(xlsx_row(sheet, [_xlsx_value(v) for v in row.values()]))
     workbook.save(path)

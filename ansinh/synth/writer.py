@@ -15,6 +15,7 @@ import ansinh.all_models  # noqa: F401  (every table must be known to find depen
 from ansinh.core.arrow_io import bulk_write
 from ansinh.core.audit import record
 from ansinh.core.db import Base, unit_of_work
+from ansinh.core.spreadsheet import safe_arrow_table
 from ansinh.synth.context import SynthContext
 from ansinh.synth.province import TABLE_ORDER, extensions, table_order
 
@@ -131,7 +132,7 @@ def write_labels(ctx: SynthContext, directory: Path) -> list[Path]:
     paths = []
     for name, table in ctx.labels.items():
         path = directory / f"{name}.csv"
-        pacsv.write_csv(table, path)
+        pacsv.write_csv(safe_arrow_table(table), path)
         paths.append(path)
     (directory / "README.txt").write_text(
         f"Labels of the synthetic province ({ctx.config.describe()}).\n", encoding="utf-8"

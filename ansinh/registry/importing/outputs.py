@@ -3,16 +3,17 @@
 Both are UTF-8 with a BOM so that Excel shows Vietnamese correctly when the officer opens them.
 The quarantine file has the original headings and cells, then ``_row`` (row number in the source)
 and ``_errors`` (every reason, "heading: reason" joined by " | "). Fix the cells and import it
-again: the two extra columns are ignored.
+again: the two extra columns are ignored. A cell that starts like a formula (``=``, ``+``, ``-``, ``@``,
+tab, CR) is written with a leading ``'`` (:mod:`ansinh.core.spreadsheet`); the importer removes it again.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ansinh.core.spreadsheet import csv_writer
 from ansinh.registry.importing.base import Item, RowError
 
 ENCODING = "utf-8-sig"
@@ -25,7 +26,7 @@ def sibling(path: Path, suffix: str) -> Path:
 
 def write_errors(path: Path, errors: Iterable[RowError]) -> Path:
     with path.open("w", encoding=ENCODING, newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(["row", "column", "value", "reason"])
         for e in errors:
             writer.writerow([e.row, e.column, e.value, e.reason])
@@ -35,7 +36,7 @@ def write_errors(path: Path, errors: Iterable[RowError]) -> Path:
 def write_quarantine(path: Path, headings: Sequence[str], items: Iterable[Item[Any]]) -> Path:
     width = len(headings)
     with path.open("w", encoding=ENCODING, newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow([*headings, "_row", "_errors"])
         for item in items:
             reasons = " | ".join(f"{e.column}: {e.reason}" for e in item.errors)

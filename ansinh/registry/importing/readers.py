@@ -6,6 +6,8 @@
 - .xlsx is read with openpyxl in read-only mode, first sheet; a damaged or truncated file is refused.
 - The heading row is the first row, within the first 10, in which at least two cells are known
   headings: official lists often carry a title ("DANH SÁCH …") above the table.
+- A cell the system wrote with a leading ``'`` so that it is not taken for a formula (an export, a
+  quarantine file: :mod:`ansinh.core.spreadsheet`) is read without it.
 - Row numbers are those the user sees: the spreadsheet row, or the CSV record number counting the
   heading as row 1 of the file.
 """
@@ -21,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ansinh.core.spreadsheet import unescape_text
 from ansinh.core.text import name_key
 from ansinh.registry.importing.base import Column, ImportFileError
 
@@ -59,7 +62,7 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
     delimiter = max(",;\t", key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return [(number, [c.strip() for c in cells]) for number, cells in enumerate(reader, 1)]
+        return [(number, [unescape_text(c.strip()) for c in cells]) for number, cells in enumerate(reader, 1)]
     except csv.Error as exc:
         raise ImportFileError(f"the CSV file is malformed near record {reader.line_num}: {exc}") from None
 
@@ -73,7 +76,7 @@ def _cell_text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return unescape_text(str(value).strip())
 
 
 def _xlsx_rows(path: Path, data: bytes) -> list[tuple[int, list[str]]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from datetime import date
@@ -13,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from ansinh.core.audit import record
+from ansinh.core.spreadsheet import csv_writer
 from ansinh.web.audit_search import AuditFilter, AuditRow, export_rows, search_audit
 from ansinh.web.deps import AuditReader, SessionDep
 from ansinh.web.render import render
@@ -67,7 +67,8 @@ def audit_page(
 def audit_export(
     request: Request, session: SessionDep, principal: AuditReader, f: FilterDep
 ) -> StreamingResponse:
-    """CSV of every matching entry (UTF-8 with BOM so that Excel shows Vietnamese correctly)."""
+    """CSV of every matching entry (UTF-8 with BOM so that Excel shows Vietnamese correctly; a cell
+    that starts like a formula is written as text)."""
     record(
         session,
         actor=principal.username,
@@ -86,7 +87,7 @@ def audit_export(
 
         with Session(engine) as own:
             buffer = io.StringIO()
-            writer = csv.writer(buffer)
+            writer = csv_writer(buffer)
             buffer.write("\ufeff")
             for n, row in enumerate(export_rows(own, f), start=1):
                 writer.writerow(row)
