@@ -180,8 +180,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/coverage/outreach/campaigns"): _l("outreach:write", "a campaign is the officer's commune's"),
     ("POST", "/coverage/outreach/contacts"): _l("outreach:write", "the person contacted must be in the area"),
     ("GET", "/coverage/outreach/conversion"): _l("coverage:read"),
-    ("GET", "/coverage/report"): _l("coverage:read"),
-    ("GET", "/coverage/report.{fmt}"): _l("coverage:read"),
+    ("GET", "/coverage/report"): _p("coverage:read", "the leadership report is the province's"),
+    ("GET", "/coverage/report.{fmt}"): _p("coverage:read", "the leadership report is the province's"),
     ("GET", "/api/v1/coverage/indicators"): _l("coverage:read"),
     # calculators: the law, no personal record
     ("GET", "/calculators"): _l("calc:use"),
