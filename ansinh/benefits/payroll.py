@@ -52,6 +52,9 @@ from ansinh.benefits.models import (
     PayrollRun,
 )
 from ansinh.core.arrow_io import BulkIOError, bulk_write, read_query
+from ansinh.core.audit import audit_rows
+from ansinh.core.audit import record as audit
+from ansinh.core.scope import AreaScope
 from ansinh.core.spreadsheet import csv_writer
 from ansinh.law.periods import Period
 from ansinh.registry.models import Person
@@ -316,7 +319,14 @@ def run_monthly(engine: Engine, period: Period, *, actor: str) -> RunReport:
         }
     )
     try:
-        bulk_write(engine, {"payroll_runs": run, "benefit_payments": payments})
+        entry = audit_rows(
+            actor=actor,
+            action="payroll_run",
+            entity="payroll_run",
+            entity_ids=[str(run_id)],
+            details=[{"key": key, "payments": n, "total_amount": total}],
+        )
+        bulk_write(engine, {"payroll_runs": run, "benefit_payments": payments, "audit_log": entry})
     except BulkIOError:
         again = _existing_run(engine, key)
         if again is None:
@@ -440,6 +450,14 @@ def pay_approved_cases(session: Session, day: date, *, actor: str) -> RunReport:
         report.payments += 1
         report.total_amount += case.amount
         report.noncash_payments += 1 if ch.channel in NONCASH else 0
+    audit(
+        session,
+        actor=actor,
+        action="pay_cases",
+        entity="payroll_run",
+        entity_id=run.id,
+        detail={"payments": report.payments, "total_amount": report.total_amount},
+    )
     session.flush()
     return report
 
@@ -447,11 +465,18 @@ def pay_approved_cases(session: Session, day: date, *, actor: str) -> RunReport:
 # --- confirmation, files, returns --------------------------------------------------------------------
 
 
-def confirm_run(session: Session, run_id: int, paid_on: date) -> int:
-    """The bank acknowledged the run: its pending payments are paid; their cases become ``paid``."""
+def confirm_run(
+    session: Session, run_id: int, paid_on: date, *, actor: str = "system", today: date | None = None
+) -> int:
+    """The bank acknowledged the run: its pending payments are paid; their cases become ``paid``.
+
+    A payment cannot have been made in the future: ``paid_on`` after today is refused. The
+    confirmation is audited with the number of payments it settled."""
     run = session.get(PayrollRun, run_id)
     if run is None:
         raise PaymentError(f"run {run_id}", "id", "no such payroll run")
+    if paid_on > (today or date.today()):
+        raise PaymentError(f"run {run_id}", "paid_on", f"ngày chi trả {paid_on:%d/%m/%Y} chưa đến")
     t = cast(Table, BenefitPayment.__table__)
     result = session.execute(
         update(t).where(t.c.run_id == run_id, t.c.status == "pending").values(status="paid", paid_on=paid_on)
@@ -466,18 +491,31 @@ def confirm_run(session: Session, run_id: int, paid_on: date) -> int:
         .values(status="paid", version=c.c.version + 1, updated_at=now())
     )
     run.status = "sent" if run.status == "open" else run.status
+    paid = int(_rowcount(result) or 0)
+    audit(
+        session,
+        actor=actor,
+        action="confirm",
+        entity="payroll_run",
+        entity_id=run_id,
+        detail={"paid_on": paid_on.isoformat(), "payments": paid},
+    )
     session.flush()
-    return int(_rowcount(result) or 0)
+    return paid
 
 
-def payment_files(session: Session, run_id: int) -> dict[str, str]:
-    """One CSV per provider (bank, e-wallet, post-office point) of the run's pending payments."""
-    rows = session.execute(
+def payment_files(session: Session, run_id: int, scope: AreaScope | None = None) -> dict[str, str]:
+    """One CSV per provider (bank, e-wallet, post-office point) of the run's pending payments;
+    with a commune ``scope``, only the payments of beneficiaries living in that commune."""
+    query = (
         select(BenefitPayment, Person.full_name)
         .join(Person, Person.id == BenefitPayment.person_id)
         .where(BenefitPayment.run_id == run_id, BenefitPayment.status == "pending")
         .order_by(BenefitPayment.provider, BenefitPayment.id)
-    ).all()
+    )
+    if scope is not None:
+        query = scope.apply(query, Person.commune_code)
+    rows = session.execute(query).all()
     files: dict[str, io.StringIO] = {}
     for pay, name in rows:
         provider = pay.provider or ("CASH" if pay.channel == "cash" else "UNKNOWN")
@@ -564,6 +602,14 @@ def import_returns(session: Session, data: bytes, filename: str, *, actor: str) 
             imported_at=now(),
         )
     )
+    audit(
+        session,
+        actor=actor,
+        action="import_returns",
+        entity="payment_return_file",
+        entity_id=digest[:16],
+        detail={"filename": filename[:255], "rows": len(rows), "applied": applied},
+    )
     session.flush()
     return ReturnReport(len(rows), applied)
 
@@ -609,6 +655,14 @@ def retry(session: Session, payment_id: int, *, actor: str, day: date) -> Benefi
     )
     _add_to_run(session, run, new)
     session.flush()
+    audit(
+        session,
+        actor=actor,
+        action="retry",
+        entity="benefit_payment",
+        entity_id=payment_id,
+        detail={"new_payment": new.id, "run": run.id, "attempt": attempt},
+    )
     return new
 
 

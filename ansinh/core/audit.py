@@ -125,3 +125,24 @@ def guard(factory: sessionmaker[Session]) -> sessionmaker[Session]:
     event.listen(factory, "after_commit", _reset)
     event.listen(factory, "after_rollback", _reset)
     return factory
+
+
+def audit_rows(
+    *, actor: str, action: str, entity: str, entity_ids: list[str], details: list[dict[str, Any]]
+) -> Any:
+    """Audit entries as an Arrow table for a bulk write (``bulk_write(engine, {"audit_log": …})``),
+    so that a batch job's rows and their audit entries land in one transaction."""
+    import pyarrow as pa
+
+    n = len(entity_ids)
+    return pa.table(
+        {
+            "at": pa.array([utcnow()] * n, pa.timestamp("us", "UTC")),
+            "actor": pa.array([actor] * n, pa.string()),
+            "action": pa.array([action] * n, pa.string()),
+            "entity": pa.array([entity] * n, pa.string()),
+            "entity_id": pa.array(entity_ids, pa.string()),
+            "source_ip": pa.nulls(n, pa.string()),
+            "detail": pa.array([json.dumps(d, ensure_ascii=False, default=str) for d in details]),
+        }
+    )
