@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException
 from ansinh.core.db import get_engine, session_factory
 from ansinh.web.deps import current_principal
 from ansinh.web.domains import domain_web_modules, navigation
-from ansinh.web.errors import Forbidden, NotInArea, ProvinceOnly, SignInRequired
+from ansinh.web.errors import Forbidden, NotInArea, PasswordChangeRequired, ProvinceOnly, SignInRequired
 from ansinh.web.policy import enforce_policy, enforce_public
 from ansinh.web.render import render
 from ansinh.web.routes import api_docs, audit, auth, employers, home, persons, users
@@ -57,6 +57,18 @@ def _install_error_handlers(app: FastAPI) -> None:
             )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change_required(request: Request, _exc: PasswordChangeRequired) -> Response:
+        if _is_api(request):
+            detail = (
+                "Cần đổi mật khẩu: mật khẩu của tài khoản đã được quản trị viên cấp lại; hãy đổi mật khẩu "
+                "tại /account/password. (Password change required: the password was reset by an "
+                "administrator; change it at /account/password.)"
+            )
+            return JSONResponse({"detail": detail}, status_code=403)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/account/password?next={quote(target, safe='')}", status_code=303)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:

@@ -65,10 +65,12 @@ def create_demo_accounts(engine: Engine, province: str) -> list[DemoAccount]:
                     area_code=area,
                     password=password,
                     full_name=f"Demo {role.replace('_', ' ')}",
+                    # the synthetic province's first facility (mã cơ sở KCB) files the demo's claims
+                    facility_codes=[f"{province}001"] if role == "hospital" else None,
                     actor="demo",
                 )
             else:
                 user.role, user.area_code, user.active = role, area, True
-                reset_password(session, user, actor="demo", password=password)
+                reset_password(session, user, actor="demo", password=password, force_change=False)
             accounts.append(DemoAccount(username, password, role, area))
     return accounts

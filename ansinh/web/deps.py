@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ansinh.core.auth import Principal, principal_for_token, principal_of, user_for_session
-from ansinh.web.errors import Forbidden, SignInRequired
+from ansinh.web.errors import Forbidden, PasswordChangeRequired, SignInRequired
 from ansinh.web.security import SESSION_COOKIE
 
 
@@ -47,6 +47,9 @@ def current_principal(request: Request, session: SessionDep) -> Principal:
         principal = principal_for_token(session, authorization[7:].strip())
     elif (token := request.cookies.get(SESSION_COOKIE)) is not None:
         user = user_for_session(session, token)
+        # After an administrator's reset, nothing but choosing a new password (tokens unaffected).
+        if user is not None and user.must_change_password and request.url.path != "/account/password":
+            raise PasswordChangeRequired()
         principal = principal_of(session, user) if user is not None else None
     if principal is None:
         raise SignInRequired()

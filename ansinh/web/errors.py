@@ -17,3 +17,8 @@ class ProvinceOnly(Forbidden):
 
 class NotInArea(LookupError):
     """The record lies outside the principal's area, or does not exist: the same 404 for both."""
+
+
+class PasswordChangeRequired(Exception):
+    """The account's password was reset by an administrator: pages redirect to the change page
+    (``/account/password``) and the API answers 403 until a new password is chosen."""

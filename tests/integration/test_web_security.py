@@ -113,9 +113,10 @@ def test_wrong_password_and_unknown_user_are_refused_alike(web: Web) -> None:
 def test_throttling_after_repeated_failures(web: Web) -> None:
     for _ in range(MAX_FAILURES):
         assert sign_in(web.client, "inspector", "guess-guess-guess").status_code == 401
-    refused = sign_in(web.client, "inspector", PASSWORD)  # even the right password now
+    refused = sign_in(web.client, "inspector", PASSWORD)  # even the right password, until the wait ends
     assert refused.status_code == 429
-    assert "15" in refused.text
+    assert refused.headers["retry-after"] == "30"
+    assert "Vui lòng chờ 30 giây rồi thử lại" in refused.text
     assert sign_in(web.client, "viewer").status_code == 303  # other accounts are not locked out
 
 
@@ -165,12 +166,20 @@ def test_api_tokens_carry_scopes(web: Web) -> None:
             "scopes": ["persons:read", "audit:read"],
         },
     )
+    # a scope beyond the role is refused, with the scope named
+    assert response.status_code == 422
+    assert "không có quyền: audit:read" in response.text
+    assert 'value="audit:read"' not in response.text  # the page offers only the role's scopes
+    response = web.client.post(
+        f"/users/{viewer.group(1)}/tokens",
+        data={"csrf_token": csrf_of(web.client, "/users"), "name": "hospital", "scopes": ["persons:read"]},
+    )
     token = re.search(r'id="new-token">([^<]+)<', response.text)
     assert token, response.text
     api = make_bearer(web, token.group(1))
     assert api.get(f"/api/v1/persons/{web.seed.person_a}").status_code == 200
     assert api.get(f"/api/v1/employers/{web.seed.employer}").status_code == 403  # scope not granted
-    assert api.get("/api/v1/audit").status_code == 403  # granted, but the viewer's role lacks it
+    assert api.get("/api/v1/audit").status_code == 403  # not granted, and the viewer's role lacks it
     assert api.get("/persons").status_code == 200  # pages accept tokens too, with the same checks
     bad = make_bearer(web, "ans_not-a-token")
     assert bad.get(f"/api/v1/persons/{web.seed.person_a}").status_code == 401

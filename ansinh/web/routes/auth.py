@@ -1,7 +1,16 @@
-"""Signing in and out, choosing the language, and the health check: the only routes open to all."""
+"""Signing in and out, choosing the language, and the health check: the only routes open to all.
+
+A successful sign-in leaves a *known device* cookie (thiết bị quen) in the browser, one per account:
+``ansinh_device_<digest of the username>`` = ``<random id>.<HMAC(secret key, username, id)>``. It proves
+nothing about who is typing (the password still must be right) but lets this browser's attempts count
+on their own throttle instead of the account's, so a guesser elsewhere cannot keep the owner out.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -24,11 +33,38 @@ from ansinh.web.security import (
     clear_session_cookie,
     client_ip,
     safe_next,
+    secret_key,
     set_cookie,
     set_session_cookie,
 )
 
 router = APIRouter(tags=["auth"])
+
+DEVICE_COOKIE_PREFIX = "ansinh_device_"
+DEVICE_LIFETIME_SECONDS = 180 * 24 * 3600
+
+
+def device_cookie_name(username: str) -> str:
+    return DEVICE_COOKIE_PREFIX + hashlib.sha256(username.strip().lower().encode()).hexdigest()[:16]
+
+
+def _device_mac(username: str, device_id: str) -> str:
+    message = f"known-device|{username.strip().lower()}|{device_id}".encode()
+    return hmac.new(secret_key(), message, hashlib.sha256).hexdigest()
+
+
+def device_cookie_value(username: str, device_id: str | None = None) -> str:
+    device_id = device_id or secrets.token_urlsafe(16)
+    return f"{device_id}.{_device_mac(username, device_id)}"
+
+
+def known_device(request: Request, username: str) -> str | None:
+    """The id of this browser's known-device cookie for ``username``, if it carries a valid one."""
+    value = request.cookies.get(device_cookie_name(username), "")
+    device_id, _, mac = value.partition(".")
+    if device_id and mac and hmac.compare_digest(mac, _device_mac(username, device_id)):
+        return device_id
+    return None
 
 
 @router.get("/sign-in", response_class=HTMLResponse, include_in_schema=False)
@@ -40,20 +76,28 @@ def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
 def sign_in(
     request: Request,
     session: SessionDep,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/",
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     ip = client_ip(request)
+    device = known_device(request, username)
     try:
-        user = authenticate(session, username, password, ip)
-    except Throttled:
-        return render(
+        user = authenticate(session, username, password, ip, device=device)
+    except Throttled as exc:
+        refused = render(
             request,
             "sign_in.html",
-            {"next": safe_next(next), "error": "throttled", "username": username},
+            {
+                "next": safe_next(next),
+                "error": "throttled",
+                "retry_after": exc.retry_after,
+                "username": username,
+            },
             status_code=429,
         )
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     except BadCredentials:
         return render(
             request,
@@ -64,6 +108,13 @@ def sign_in(
     token = open_session(session, user, ip)
     response = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(request, response, token)
+    set_cookie(
+        request,
+        response,
+        device_cookie_name(user.username),
+        device_cookie_value(user.username, device),
+        DEVICE_LIFETIME_SECONDS,
+    )
     return response
 
 
