@@ -76,8 +76,8 @@ def _run_import(kind: str, path: Path, skip_invalid: bool, errors: Path | None,
     if report.errors:
         _print_errors(report.errors)
     if report.rejected:
-        err_console.print(f"[red]Nothing imported[/red]: {len(report.errors)} error(s) in "
-                          f"{len({e.row for e in report.errors})} of {report.rows_total} rows. "
+        err_console.print(f"[red]Nothing imported[/red]: {report.error_count} error(s) in "
+                          f"{report.rows_with_errors} of {report.rows_total} rows. "
                           f"Error table written to {report.errors_path}. Fix the file, or use "
                           "--skip-invalid to import the valid rows and quarantine the others.")
         raise typer.Exit(1)

@@ -6,6 +6,8 @@ hides the others, and the service decides afterwards whether anything is written
 
 from __future__ import annotations
 
+import hashlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -89,11 +91,31 @@ class ImportReport:
     written: bool = False
     errors_path: Path | None = None
     quarantine_path: Path | None = None
+    #: Every error found; ``errors`` keeps the first :data:`MAX_ERRORS_KEPT` (all are in the file).
+    error_count: int = 0
+    #: Rows with at least one error.
+    rows_with_errors: int = 0
 
     @property
     def rejected(self) -> bool:
         """True when errors stopped the whole import (all-or-nothing)."""
         return bool(self.errors) and not self.written
+
+
+#: Errors kept in an :class:`ImportReport` (all of them go to the error table or quarantine file):
+#: a file of two million bad rows must not hold two million errors in memory.
+MAX_ERRORS_KEPT = 10_000
+
+
+def compact_key(key: Hashable) -> int:
+    """A 128-bit number standing for a natural key in the cross-row checks of a streamed import
+    (about 120 bytes a row instead of the key's objects; a collision is as likely as guessing a
+    random 128-bit number)."""
+    return int.from_bytes(hashlib.blake2b(repr(key).encode(), digest_size=16).digest(), "big")
+
+
+#: C0 control characters other than tab and line breaks: never in a name, and PostgreSQL refuses NUL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class RowReader:
@@ -125,6 +147,11 @@ class RowReader:
         if value is None:
             return None
         value = fields.clean_text(value)
+        control = _CONTROL.search(value)
+        if control is not None:
+            self.error(column, f"chứa ký tự điều khiển U+{ord(control[0]):04X} (contains a control "
+                       "character); xoá ký tự này trong tệp rồi nhập lại")
+            return None
         if max_len is not None and len(value) > max_len:
             self.error(column, f"longer than {max_len} characters")
             return None
@@ -177,11 +204,16 @@ class Importer(ABC, Generic[R]):
         return "", ""
 
     def check_file(self, items: Sequence[Item[R]]) -> None:
-        """Cross-row checks within the file (after duplicates); default none."""
+        """Cross-row checks within the file (after duplicates); default none. A streamed import
+        calls it once per batch, in file order, on the same importer: state kept between calls
+        must be compact (see :func:`compact_key`)."""
 
     @abstractmethod
     def resolve(self, session: Session, items: Sequence[Item[R]]) -> None:
-        """Check references against the database in bulk and plan the writes; adds row errors."""
+        """Check references against the database in bulk and plan the writes; adds row errors.
+
+        Called once per batch; checks across batches (the same person on two rows) keep compact
+        state on the importer."""
 
     @abstractmethod
     def apply(self, session: Session, items: Sequence[Item[R]], actor: str) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TypeVar
 
+from ansinh.core.money import MAX_AMOUNT_DONG, AmountOutOfRange, check_amount
 from ansinh.core.text import name_key, nfc
 from ansinh.registry.identifiers import InvalidIdentifier, validate_si_number, validate_tax_code
 
@@ -24,6 +25,10 @@ T = TypeVar("T")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _AMOUNT = re.compile(r"^\d{1,3}([.,]\d{3})+$|^\d+$")
+_MAX_AMOUNT_DIGITS = len(str(MAX_AMOUNT_DONG))
+#: Spellings remembered per label parser (bounded: a damaged file cannot make it grow).
+_MEMO_SIZE = 1000
+_ETHNICITY_SEEN: dict[str, str] = {}
 
 
 def clean_text(value: str) -> str:
@@ -46,28 +51,41 @@ def parse_date(value: str) -> date:
 
 
 def parse_amount(value: str) -> int:
-    """A positive whole number of đồng; thousands may be grouped with dots or commas."""
+    """A positive whole number of đồng, at most :data:`~ansinh.core.money.MAX_AMOUNT_DONG`;
+    thousands may be grouped with dots or commas. A larger figure (10^20 typed for 10^6, a cell of
+    fifty digits) is a row error, never an overflow in the database."""
     value = value.strip().replace(" ", "")
     if value.endswith(("đ", "₫")):
         value = value[:-1]
     if not _AMOUNT.fullmatch(value):
         raise ValueError(f"must be a positive whole number of đồng, got {value!r}")
-    amount = int(value.replace(".", "").replace(",", ""))
+    digits = value.replace(".", "").replace(",", "").lstrip("0") or "0"
+    if len(digits) > _MAX_AMOUNT_DIGITS:  # int() of thousands of digits is slow, and refused by Python
+        shown = digits if len(digits) <= 30 else f"{digits[:20]}… ({len(digits)} chữ số)"
+        raise AmountOutOfRange(f"số tiền {shown} vượt giới hạn {MAX_AMOUNT_DONG:,} đồng".replace(",", "."))
+    amount = int(digits)
     if amount <= 0:
         raise ValueError(f"must be a positive whole number of đồng, got {value!r}")
-    return amount
+    return check_amount(amount)
 
 
 def choice(labels: Mapping[str, str], what: str) -> Callable[[str], str]:
     """A parser accepting the labels (keys compared with :func:`name_key`)."""
     keyed = {name_key(k): v for k, v in labels.items()}
     allowed = ", ".join(dict.fromkeys(labels.values()))
+    seen: dict[str, str] = {}  # cell text → value: a column holds a handful of spellings
 
     def parse(value: str) -> str:
+        found = seen.get(value)
+        if found is not None:
+            return found
         try:
-            return keyed[name_key(value)]
+            found = keyed[name_key(value)]
         except KeyError:
             raise ValueError(f"unknown {what} {value!r}; expected one of {allowed}") from None
+        if len(seen) < _MEMO_SIZE:
+            seen[value] = found
+        return found
 
     return parse
 
@@ -105,7 +123,7 @@ def tax_code(value: str) -> str:
 def int_range(low: int, high: int, what: str) -> Callable[[str], int]:
     def parse(value: str) -> int:
         value = value.strip()
-        if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+        if not (value.isascii() and value.isdigit() and len(value) <= 12) or not low <= int(value) <= high:
             raise ValueError(f"{what} must be a whole number from {low} to {high}, got {value!r}")
         return int(value)
 
@@ -206,9 +224,13 @@ def sector(value: str) -> str:
 def ethnicity(value: str) -> str:
     """Ethnic group code 01–54 (danh mục dân tộc of the General Statistics Office)."""
     value = value.strip()
-    if value.isascii() and value.isdigit() and 1 <= int(value) <= 54:
+    if value.isascii() and value.isdigit() and len(value) <= 3 and 1 <= int(value) <= 54:
         return f"{int(value):02d}"
-    code = ETHNICITY_CODES.get(name_key(value).replace(" ", "").replace("-", ""))
+    code = _ETHNICITY_SEEN.get(value)
+    if code is None:
+        code = ETHNICITY_CODES.get(name_key(value).replace(" ", "").replace("-", ""))
+        if code is not None and len(_ETHNICITY_SEEN) < _MEMO_SIZE:
+            _ETHNICITY_SEEN[value] = code
     if code is None:
         raise ValueError(f"ethnicity must be a code 01–54 or a group name, got {value!r}")
     return code

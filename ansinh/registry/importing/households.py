@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
@@ -103,23 +104,30 @@ class HouseholdsImporter(Importer[HouseholdRow]):
             return "personal_id", record.member.personal_id or ""
         return "household_code", record.code
 
+    def __init__(self, *, today: date | None = None) -> None:
+        super().__init__(today=today)
+        # kept across the batches of one import: household code → (first row, commune, address),
+        # (code, year) → (row, poverty status), code → the head's row, person id → (code, row)
+        self.first: dict[str, tuple[int, str, str | None]] = {}
+        self.poverty_seen: dict[tuple[str, int], tuple[int, str]] = {}
+        self.heads: dict[str, int] = {}
+        self.member_of: dict[int, tuple[str, int]] = {}
+
     def check_file(self, items: Sequence[Item[HouseholdRow]]) -> None:
         """Household facts repeated on member rows must agree; one head per household."""
-        first: dict[str, tuple[int, HouseholdRow]] = {}
-        poverty: dict[tuple[str, int], tuple[int, str]] = {}
-        heads: dict[str, int] = {}
+        first, poverty, heads = self.first, self.poverty_seen, self.heads
         for item in items:
             rec = item.record
             if rec is None:
                 continue
             if rec.code in first:
-                row0, rec0 = first[rec.code]
-                if rec.commune_code != rec0.commune_code:
+                row0, commune0, address0 = first[rec.code]
+                if rec.commune_code != commune0:
                     self.error(item, "commune_code", f"differs from row {row0} of this household")
-                if rec.address and rec0.address and rec.address != rec0.address:
+                if rec.address and address0 and rec.address != address0:
                     self.error(item, "address", f"differs from row {row0} of this household")
             else:
-                first[rec.code] = (item.row, rec)
+                first[rec.code] = (item.row, rec.commune_code, rec.address)
             if rec.poverty_year is not None and rec.poverty_status is not None:
                 seen = poverty.setdefault((rec.code, rec.poverty_year), (item.row, rec.poverty_status))
                 if seen[1] != rec.poverty_status:
@@ -142,7 +150,7 @@ class HouseholdsImporter(Importer[HouseholdRow]):
             session, (HouseholdPoverty.household_id, HouseholdPoverty.year, HouseholdPoverty.status),
             HouseholdPoverty.household_id, {h["id"] for h in self.households.values()})}
         self.members: dict[int, dict[str, Any]] = {}
-        member_of: dict[int, tuple[str, int]] = {}
+        member_of = self.member_of
         for item, rec in records:
             if rec.member is None:
                 continue

@@ -34,12 +34,34 @@ def write_errors(path: Path, errors: Iterable[RowError]) -> Path:
 
 
 def write_quarantine(path: Path, headings: Sequence[str], items: Iterable[Item[Any]]) -> Path:
-    width = len(headings)
-    with path.open("w", encoding=ENCODING, newline="") as handle:
-        writer = csv_writer(handle)
-        writer.writerow([*headings, "_row", "_errors"])
+    with QuarantineFile(path, headings) as quarantine:
         for item in items:
-            reasons = " | ".join(f"{e.column}: {e.reason}" for e in item.errors)
-            cells = (item.original + [""] * width)[:max(width, len(item.original))]
-            writer.writerow([*cells, item.row, reasons])
+            quarantine.add(item.row, item.original, item.errors)
     return path
+
+
+class QuarantineFile:
+    """The quarantine file written row by row while a streamed import goes through the file."""
+
+    def __init__(self, path: Path, headings: Sequence[str]) -> None:
+        self.path = path
+        self.width = len(headings)
+        self.rows = 0
+        self._handle = path.open("w", encoding=ENCODING, newline="")
+        self._writer = csv_writer(self._handle)
+        self._writer.writerow([*headings, "_row", "_errors"])
+
+    def add(self, row: int, original: Sequence[str], errors: Iterable[RowError]) -> None:
+        reasons = " | ".join(f"{e.column}: {e.reason}" for e in errors)
+        cells = (list(original) + [""] * self.width)[:max(self.width, len(original))]
+        self._writer.writerow([*cells, row, reasons])
+        self.rows += 1
+
+    def __enter__(self) -> QuarantineFile:
+        return self
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from ansinh.registry.identifiers import InvalidIdentifier, validate_hi_card
 from ansinh.registry.importing import fields
-from ansinh.registry.importing.base import Column, Importer, Item, RowReader
+from ansinh.registry.importing.base import Column, Importer, Item, RowReader, compact_key
 from ansinh.registry.importing.lookup import PersonIndex, PersonRef, rows_where_in
 from ansinh.registry.importing.persons import PERSON_ID_COLUMNS
 from ansinh.registry.importing.writing import audit_change, bulk_insert, bulk_update, diff
@@ -106,6 +106,11 @@ class ParticipationImporter(Importer[ParticipationRecord]):
         "employer_tax_code": (Employer.tax_code, "unknown employer {value}; import the employers first"),
     }
 
+    def __init__(self, *, today: date | None = None) -> None:
+        super().__init__(today=today)
+        #: compact (person id, scheme, start) → the first row, across the batches of one import
+        self.claimed: dict[int, int] = {}
+
     def check_columns(self, present: set[str]) -> list[str]:
         if not present & {"personal_id", "si_number"}:
             return ["the file needs a personal ID column (Số định danh) or an SI number column (Mã số BHXH)"]
@@ -168,14 +173,14 @@ class ParticipationImporter(Importer[ParticipationRecord]):
             {r.employer_tax_code for _, r in records if r.employer_tax_code})}
         self.plan: dict[int, tuple[dict[str, Any] | None, dict[str, Any]]] = {}
         found: dict[int, dict[str, Any]] = {}
-        claimed: dict[tuple[int, str, date], int] = {}
+        claimed = self.claimed
         for item, rec in records:
             person, reason = people.find(rec.person)
             if person is None:
                 self.error(item, "si_number" if rec.person.si_number else "personal_id", reason)
                 continue
             found[item.row] = person
-            key = (person["id"], rec.scheme, rec.valid_from)
+            key = compact_key((person["id"], rec.scheme, rec.valid_from))
             if key in claimed:
                 self.error(item, "valid_from", f"same person, scheme and start as row {claimed[key]}")
             claimed.setdefault(key, item.row)

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
@@ -44,6 +45,9 @@ PERSON_ID_COLUMNS = (
     Column("personal_id", ("Số định danh", "Số định danh cá nhân", "Số CCCD", "CCCD", "Số CCCD/CC")),
     Column("si_number", ("Mã số BHXH", "Mã BHXH", "Số sổ BHXH")),
 )
+
+# names repeat (a few thousand family + middle + given names make most of a province): keyed once
+_name_key = lru_cache(maxsize=1 << 16)(name_key)
 
 # parsers built once: building a label table per row costs more than the row
 GENDER = fields.choice(fields.GENDER_LABELS, "gender")
@@ -96,6 +100,11 @@ class PersonsImporter(Importer[PersonRecord]):
         "commune_code": (Commune.code, "unknown commune {value}"),
         "household_code": (Household.code, "unknown household {value}; import the households first"),
     }
+
+    def __init__(self, *, today: date | None = None) -> None:
+        super().__init__(today=today)
+        #: stored person id → the row that names it, across the batches of one import
+        self.claimed: dict[int, int] = {}
 
     def check_columns(self, present: set[str]) -> list[str]:
         if not present & {"personal_id", "si_number"}:
@@ -160,7 +169,7 @@ class PersonsImporter(Importer[PersonRecord]):
                 by_pid.setdefault(r.personal_id, []).append(r._asdict())
 
         self.plan: dict[int, tuple[dict[str, Any] | None, dict[str, Any]]] = {}
-        claimed: dict[int, int] = {}
+        claimed = self.claimed
         for item, rec in records:
             household_id = None
             if rec.household_code:
@@ -193,7 +202,7 @@ class PersonsImporter(Importer[PersonRecord]):
         for item in items:
             target, wanted = self.plan[item.row]
             if target is None:
-                inserts.append({**wanted, "name_key": name_key(wanted["full_name"])})
+                inserts.append({**wanted, "name_key": _name_key(wanted["full_name"])})
                 item.outcome = "inserted"
                 continue
             changes = diff(target, wanted)

@@ -2,22 +2,38 @@
 
     report = import_file(engine, "persons", Path("xa_18631.csv"), actor="cli:lan")
 
-Steps: checksum (a file already in ``import_batches`` is a no-op) → read → match headings → parse
-every row (pure) → duplicates inside the file → cross-row checks → references checked against the
-database in bulk → if any error and not ``skip_invalid``: write nothing, write the error table →
-otherwise write the valid rows, the quarantine file and the batch record in one unit of work.
+The file is streamed in batches of :data:`BATCH_ROWS` rows (nhập theo lô), so that memory does not
+grow with the file (a list of 2.2 million persons is never held whole), in two passes:
 
-Nothing is lost: every data row ends up inserted, updated, unchanged, or in the quarantine file
-(which is written before the commit, so a failure to write it rolls the import back).
+1. *checking* (kiểm tra), reads only: checksum (a file already in ``import_batches`` is a no-op) →
+   match headings → per batch: parse every row (pure) → duplicates inside the file → cross-row
+   checks → references checked against the database in bulk → the importer's own checks. What
+   stays from one batch to the next is compact: the errors (spooled to a temporary file; the
+   report keeps the first :data:`~.base.MAX_ERRORS_KEPT`), one bit per bad row, and a 128-bit
+   number per natural key for the duplicate checks (:func:`~.base.compact_key`).
+2. *writing* (ghi), only if every row is good or ``skip_invalid``: the file is read again and each
+   batch is planned against the database and written, all batches in ONE transaction with the
+   quarantine file and the batch record. A process killed mid-way (or any error) commits nothing.
+   A row that only a later batch finds wrong (it names a person an earlier batch of the same file
+   just created, twice) rolls the whole import back, or, with ``skip_invalid``, goes to quarantine.
+   The file's checksum is taken again before the commit: a file changed between the passes is
+   refused.
+
+If any row has an error and not ``skip_invalid``, nothing is written and the error table
+(FILE.errors.csv: row, column, value, reason) lists every problem. Nothing is lost: every data row
+ends up inserted, updated, unchanged, or in the quarantine file (which is written before the
+commit, so a failure to write it rolls the import back).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -27,6 +43,7 @@ from ansinh.core.audit import record, utcnow
 from ansinh.core.db import session_factory, unit_of_work
 from ansinh.registry.importing.areas import AreasImporter
 from ansinh.registry.importing.base import (
+    MAX_ERRORS_KEPT,
     Importer,
     ImportFileError,
     ImportReport,
@@ -34,14 +51,15 @@ from ansinh.registry.importing.base import (
     Progress,
     RowError,
     RowReader,
+    compact_key,
 )
 from ansinh.registry.importing.employers import EmployersImporter
 from ansinh.registry.importing.households import HouseholdsImporter
 from ansinh.registry.importing.lookup import rows_where_in
-from ansinh.registry.importing.outputs import sibling, write_errors, write_quarantine
+from ansinh.registry.importing.outputs import QuarantineFile, sibling, write_errors
 from ansinh.registry.importing.participation import ParticipationImporter
 from ansinh.registry.importing.persons import PersonsImporter
-from ansinh.registry.importing.readers import find_table, map_headings, read_rows
+from ansinh.registry.importing.readers import locate_table, map_headings, open_rows
 from ansinh.registry.models import ImportBatch
 
 IMPORTERS: dict[str, type[Importer[Any]]] = {
@@ -53,38 +71,84 @@ IMPORTERS: dict[str, type[Importer[Any]]] = {
 }
 KINDS = tuple(IMPORTERS)
 PROGRESS_EVERY = 2000
+#: Rows validated and written at a time: big enough for bulk statements, small enough that a batch
+#: of parsed rows weighs a few tens of MB whatever the file.
+BATCH_ROWS = 20_000
+HASH_CHUNK = 1 << 20
 
 
 def _nothing(_stage: str, _done: int, _total: int) -> None:
     return None
 
 
+class _Rows:
+    """The data rows of one file as parsed items, read from the file (or ``data``) each time the
+    rows are iterated."""
+
+    def __init__(self, importer: Importer[Any], path: Path, data: bytes | None = None) -> None:
+        self.importer = importer
+        self.path = path
+        self.data = data
+        raw, self.headings, _body = self._open()
+        raw.close()
+
+    def _open(self) -> tuple[Any, list[str], Any]:
+        importer = self.importer
+        raw = open_rows(self.path, self.data)
+        try:
+            table = locate_table(raw, importer.columns)
+            mapping = map_headings(table.headings, importer.columns)
+            problems = importer.check_columns(set(mapping.index))
+            if problems:
+                raise ImportFileError("; ".join(problems))
+        except BaseException:
+            raw.close()
+            raise
+        importer.headings.update(mapping.headings)
+        self.index = mapping.index
+        # underscore headings are the _row/_errors columns of a quarantine file being re-imported
+        self.ignored = [h for h in mapping.ignored if not h.startswith("_")]
+        return raw, table.headings, table.body
+
+    def __iter__(self) -> Iterator[Item[Any]]:
+        raw, _headings, body = self._open()
+        importer, index = self.importer, self.index
+        reader_headings = importer.headings
+        try:
+            for number, cells in body:
+                width = len(cells)
+                named = {c: cells[i] if i < width else "" for c, i in index.items()}
+                item: Item[Any] = Item(row=number, original=cells, cells=named)
+                item.record = importer.parse(RowReader(item, reader_headings))
+                yield item
+        finally:
+            raw.close()
+
+    def batches(self, size: int) -> Iterator[list[Item[Any]]]:
+        batch: list[Item[Any]] = []
+        for item in self:
+            batch.append(item)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
 def parse_rows(importer: Importer[Any], path: Path, data: bytes,
                progress: Progress = _nothing) -> tuple[list[str], list[Item[Any]], list[str]]:
-    """Pure part of an import: (file headings, parsed items with their errors, ignored headings).
-
-    Raises :class:`ImportFileError` when the file as a whole is unusable."""
-    table = find_table(read_rows(path, data), importer.columns)
-    mapping = map_headings(table.headings, importer.columns)
-    problems = importer.check_columns(set(mapping.index))
-    if problems:
-        raise ImportFileError("; ".join(problems))
-    importer.headings.update(mapping.headings)
+    """Pure part of an import of a small file in memory: (file headings, parsed items with their
+    errors, ignored headings). Raises :class:`ImportFileError` when the file as a whole is unusable."""
+    rows = _Rows(importer, path, data)
     items: list[Item[Any]] = []
-    total = len(table.rows)
-    for n, (number, cells) in enumerate(table.rows, 1):
-        named = {c: cells[i] if i < len(cells) else "" for c, i in mapping.index.items()}
-        item: Item[Any] = Item(row=number, original=cells, cells=named)
-        item.record = importer.parse(RowReader(item, importer.headings))
+    for n, item in enumerate(rows, 1):
         items.append(item)
         if n % PROGRESS_EVERY == 0:
-            progress("validating", n, total)
-    progress("validating", total, total)
-    _flag_duplicates(importer, items)
+            progress("validating", n, 0)
+    progress("validating", len(items), len(items))
+    _flag_duplicates(importer, items, {})
     importer.check_file(items)
-    # underscore headings are the _row/_errors columns of a quarantine file being re-imported
-    ignored = [h for h in mapping.ignored if not h.startswith("_")]
-    return table.headings, items, ignored
+    return rows.headings, items, rows.ignored
 
 
 def check_references(session: Session, importer: Importer[Any], items: Sequence[Item[Any]]) -> None:
@@ -100,18 +164,95 @@ def check_references(session: Session, importer: Importer[Any], items: Sequence[
                 importer.error(item, column, reason.format(value=value))
 
 
-def _flag_duplicates(importer: Importer[Any], items: Sequence[Item[Any]]) -> None:
-    seen: dict[Any, int] = {}
+def _flag_duplicates(importer: Importer[Any], items: Sequence[Item[Any]], seen: dict[int, int]) -> None:
+    """Rows whose natural key an earlier row of the file had; ``seen`` (compact key → row) is kept
+    across the batches of one import."""
     for item in items:
         if item.record is None:
             continue
-        key = importer.key(item.record)
-        if key in seen:
+        key = compact_key(importer.key(item.record))
+        first = seen.setdefault(key, item.row)
+        if first != item.row:
             column, value = importer.describe_key(item.record)
             heading = importer.headings.get(column, column)
-            importer.error(item, column, f"duplicate of row {seen[key]} (same {heading})", value)
-        else:
-            seen[key] = item.row
+            importer.error(item, column, f"duplicate of row {first} (same {heading})", value)
+
+
+class _RowSet:
+    """Row numbers as one bit each (the bad rows of a file of millions)."""
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+
+    def add(self, row: int) -> None:
+        index = row >> 3
+        if index >= len(self.bits):
+            self.bits.extend(bytes(index + 1 - len(self.bits) + 4096))
+        self.bits[index] |= 1 << (row & 7)
+
+    def __contains__(self, row: int) -> bool:
+        index = row >> 3
+        return index < len(self.bits) and bool(self.bits[index] >> (row & 7) & 1)
+
+
+class _ErrorSpool:
+    """Every error of an import, in row order, in a temporary file; the first few in memory."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.bad = _RowSet()
+        self._file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._file)
+
+    def add(self, items: Sequence[Item[Any]]) -> None:
+        """The errors of one batch (rows in file order; a row's errors keep their order)."""
+        report = self.report
+        for item in items:
+            if not item.errors:
+                continue
+            self.bad.add(item.row)
+            report.rows_with_errors += 1
+            for e in item.errors:
+                report.error_count += 1
+                if len(report.errors) < MAX_ERRORS_KEPT:
+                    report.errors.append(e)
+                self._writer.writerow((e.row, e.column, e.value, e.reason))
+
+    def __iter__(self) -> Iterator[RowError]:
+        self._file.flush()
+        self._file.seek(0)
+        for row, column, value, reason in csv.reader(self._file):
+            yield RowError(int(row), column, value, reason)
+
+    def by_row(self) -> Iterator[tuple[int, list[RowError]]]:
+        """(row, its errors), in row order."""
+        current: list[RowError] = []
+        for error in self:
+            if current and current[0].row != error.row:
+                yield current[0].row, current
+                current = []
+            current.append(error)
+        if current:
+            yield current[0].row, current
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def file_sha256(path: Path) -> str:
+    """The file's checksum, read 1 MiB at a time."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(HASH_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return digest.hexdigest()
+
+
+class _Rejected(Exception):
+    """Rows only the writing pass found wrong: the transaction is rolled back."""
 
 
 def import_file(
@@ -125,18 +266,17 @@ def import_file(
     quarantine_path: Path | None = None,
     progress: Progress | None = None,
     today: date | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> ImportReport:
-    """Import one file of ``kind`` (see :data:`KINDS`). File-level problems raise
-    :class:`ImportFileError`; row problems are returned in the report."""
+    """Import one file of ``kind`` (see :data:`KINDS`), ``batch_rows`` rows at a time. File-level
+    problems raise :class:`ImportFileError`; row problems are returned in the report."""
     if kind not in IMPORTERS:
         raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if batch_rows < 1:
+        raise ValueError("batch_rows must be at least 1")
     progress = progress or _nothing
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    sha256 = hashlib.sha256(data).hexdigest()
+    sha256 = file_sha256(path)
     report = ImportReport(kind=kind, filename=path.name, sha256=sha256)
     with session_factory(engine)() as session:
         earlier = session.scalars(select(ImportBatch.imported_at).where(
@@ -145,42 +285,122 @@ def import_file(
         report.already_imported_at = earlier
         return report
 
+    spool = _ErrorSpool(report)
+    try:
+        checker = IMPORTERS[kind](today=today)
+        checker.source = f"import {kind} {path.name}"
+        rows = _Rows(checker, path)
+        report.ignored_headings = rows.ignored
+        with session_factory(engine)() as session:
+            _check(session, checker, rows, spool, batch_rows, progress)
+        if report.error_count and not skip_invalid:
+            report.errors_path = write_errors(errors_path or sibling(path, ".errors.csv"), spool)
+            return report
+        try:
+            _write(engine, kind, path, report, spool, actor=actor, skip_invalid=skip_invalid, today=today,
+                   batch_rows=batch_rows,
+                   quarantine_path=quarantine_path or sibling(path, ".quarantine.csv"), progress=progress)
+        except _Rejected:
+            report.errors_path = write_errors(errors_path or sibling(path, ".errors.csv"), spool)
+        return report
+    finally:
+        spool.close()
+
+
+def _check(session: Session, importer: Importer[Any], rows: _Rows, spool: _ErrorSpool, batch_rows: int,
+           progress: Progress) -> None:
+    """Pass 1: every row validated, batch by batch; nothing written."""
+    report = spool.report
+    seen: dict[int, int] = {}
+    for batch in rows.batches(batch_rows):
+        _flag_duplicates(importer, batch, seen)
+        importer.check_file(batch)
+        check_references(session, importer, batch)
+        importer.resolve(session, [i for i in batch if i.ok])
+        spool.add(batch)
+        report.rows_total += len(batch)
+        progress("validating", report.rows_total, 0)
+    session.rollback()  # reads only; make that explicit
+    progress("validating", report.rows_total, report.rows_total)
+
+
+def _write(engine: Engine, kind: str, path: Path, report: ImportReport, spool: _ErrorSpool, *, actor: str,
+           skip_invalid: bool, today: date | None, batch_rows: int, quarantine_path: Path,
+           progress: Progress) -> None:
+    """Pass 2: the good rows written batch by batch in one transaction, the others quarantined."""
     importer = IMPORTERS[kind](today=today)
     importer.source = f"import {kind} {path.name}"
-    headings, items, report.ignored_headings = parse_rows(importer, path, data, progress)
-    report.rows_total = len(items)
+    rows = _Rows(importer, path)
+    known_errors = spool.by_row()
+    pending = next(known_errors, None)
+    quarantine: QuarantineFile | None = None
+    late: list[Item[Any]] = []  # rows only this pass found wrong
+    done = 0
+    try:
+        with unit_of_work(engine) as session:
+            if report.rows_with_errors:
+                quarantine = QuarantineFile(quarantine_path, rows.headings)
+            progress("writing", 0, report.rows_total)
+            for batch in rows.batches(batch_rows):
+                good: list[Item[Any]] = []
+                for item in batch:
+                    if item.row not in spool.bad:
+                        good.append(item)
+                        continue
+                    while pending is not None and pending[0] < item.row:
+                        pending = next(known_errors, None)
+                    errors = pending[1] if pending is not None and pending[0] == item.row else []
+                    assert quarantine is not None
+                    quarantine.add(item.row, item.original, errors)
+                if any(not i.ok for i in good):  # the file changed since the first pass
+                    raise ImportFileError(_CHANGED)
+                importer.resolve(session, good)
+                wrong = [i for i in good if i.errors]
+                if wrong:
+                    late.extend(wrong)
+                    if not skip_invalid:
+                        continue  # keep looking, to list them all; rolled back below
+                    if quarantine is None:
+                        quarantine = QuarantineFile(quarantine_path, rows.headings)
+                    for item in wrong:
+                        quarantine.add(item.row, item.original, item.errors)
+                    good = [i for i in good if not i.errors]
+                if late and not skip_invalid:
+                    continue
+                importer.apply(session, good, actor)
+                for item in good:
+                    setattr(report, item.outcome, getattr(report, item.outcome) + 1)
+                done += len(batch)
+                progress("writing", done, report.rows_total)
+            if late:
+                spool.add(late)
+                if not skip_invalid:
+                    raise _Rejected
+            if file_sha256(path) != report.sha256:
+                raise ImportFileError(_CHANGED)
+            report.quarantined = report.rows_with_errors
+            if quarantine is not None:
+                quarantine.close()
+                report.quarantine_path = quarantine.path
+            imported = report.inserted + report.updated + report.unchanged
+            session.add(ImportBatch(kind=kind, sha256=report.sha256, filename=path.name[:255],
+                                    rows_total=report.rows_total, rows_imported=imported,
+                                    rows_quarantined=report.quarantined, imported_by=actor,
+                                    imported_at=utcnow()))
+            record(session, actor=actor, action="import", entity=kind, entity_id=report.sha256[:16],
+                   detail={"file": path.name, "rows": report.rows_total, "inserted": report.inserted,
+                           "updated": report.updated, "unchanged": report.unchanged,
+                           "quarantined": report.quarantined})
+            report.written = True
+    except BaseException:
+        report.inserted = report.updated = report.unchanged = report.quarantined = 0
+        report.written = False
+        report.quarantine_path = None
+        raise
+    finally:
+        if quarantine is not None:
+            quarantine.close()
 
-    with unit_of_work(engine) as session:
-        progress("checking", 0, 1)
-        check_references(session, importer, items)
-        importer.resolve(session, [i for i in items if i.ok])
-        progress("checking", 1, 1)
-        report.errors = sorted((e for i in items for e in i.errors), key=_error_order)
-        good = [i for i in items if i.ok]
-        bad = [i for i in items if not i.ok]
-        if bad and not skip_invalid:
-            session.rollback()  # nothing was written; make that explicit
-            report.errors_path = write_errors(errors_path or sibling(path, ".errors.csv"), report.errors)
-            return report
-        progress("writing", 0, len(good))
-        importer.apply(session, good, actor)
-        progress("writing", len(good), len(good))
-        for item in good:
-            setattr(report, item.outcome, getattr(report, item.outcome) + 1)
-        report.quarantined = len(bad)
-        if bad:
-            report.quarantine_path = write_quarantine(
-                quarantine_path or sibling(path, ".quarantine.csv"), headings, bad)
-        session.add(ImportBatch(kind=kind, sha256=sha256, filename=path.name[:255],
-                                rows_total=report.rows_total, rows_imported=len(good),
-                                rows_quarantined=len(bad), imported_by=actor, imported_at=utcnow()))
-        record(session, actor=actor, action="import", entity=kind, entity_id=sha256[:16],
-               detail={"file": path.name, "rows": report.rows_total, "inserted": report.inserted,
-                       "updated": report.updated, "unchanged": report.unchanged,
-                       "quarantined": report.quarantined})
-        report.written = True
-    return report
 
-
-def _error_order(error: RowError) -> int:
-    return error.row  # stable: a row's errors keep the order of its columns
+_CHANGED = ("tệp đã thay đổi trong khi đang nhập (the file changed during the import); không có gì "
+            "được ghi, hãy nhập lại")
