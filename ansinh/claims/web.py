@@ -8,7 +8,6 @@ Pages: ``/claims`` (ranked queue), ``/claims/episodes/{id}`` (lines, findings, p
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from datetime import date
 from typing import Annotated, Any
@@ -17,14 +16,24 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from ansinh.claims.codes import message
-from ansinh.claims.intake import MAX_FILE_BYTES, IntakeSession, load_known
+from ansinh.claims.intake import IntakeSession, load_known
 from ansinh.claims.monitoring import bar_chart, monitoring
 from ansinh.claims.queue import DecisionError, decide, episode_view, outcome_counts, queue
 from ansinh.claims.rules import RULES
 from ansinh.claims.screening import SCREENS
 from ansinh.core.auth import Principal
-from ansinh.web.deps import EngineDep, SessionDep, require
+from ansinh.web.deps import (
+    EngineDep,
+    Limit,
+    PageNumber,
+    RecordId,
+    RecordIdForm,
+    SessionDep,
+    YearQuery,
+    require,
+)
 from ansinh.web.domains import NavItem
+from ansinh.web.limits import receive_to_file
 
 
 def render(request: Request, template: str, context: dict[str, Any]) -> HTMLResponse:
@@ -58,7 +67,9 @@ def rule_label(code: str, locale: str) -> str:
 
 
 @router.get("/claims", response_class=HTMLResponse, include_in_schema=False)
-def queue_page(request: Request, session: SessionDep, principal: ClaimsReader, page: int = 1) -> HTMLResponse:
+def queue_page(
+    request: Request, session: SessionDep, principal: ClaimsReader, page: PageNumber = 1
+) -> HTMLResponse:
     page = max(1, page)
     rows = queue(session, limit=100, offset=(page - 1) * 100, scope=principal.scope)
     return render(
@@ -76,7 +87,7 @@ def queue_page(request: Request, session: SessionDep, principal: ClaimsReader, p
 
 @router.get("/claims/episodes/{episode_id}", response_class=HTMLResponse, include_in_schema=False)
 def episode_page(
-    request: Request, episode_id: int, session: SessionDep, principal: ClaimsReader, error: str = ""
+    request: Request, episode_id: RecordId, session: SessionDep, principal: ClaimsReader, error: str = ""
 ) -> HTMLResponse:
     view = episode_view(session, episode_id, actor=principal.username)
     if view is None:
@@ -96,10 +107,10 @@ def episode_page(
 
 @router.post("/claims/findings/{finding_id}/decide", include_in_schema=False)
 def decide_form(
-    finding_id: int,
+    finding_id: RecordId,
     session: SessionDep,
     principal: ClaimsWriter,
-    episode_id: Annotated[int, Form()],
+    episode_id: RecordIdForm,
     action: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
@@ -113,7 +124,7 @@ def decide_form(
 
 @router.get("/claims/monitoring", response_class=HTMLResponse, include_in_schema=False)
 def monitoring_page(
-    request: Request, session: SessionDep, principal: ClaimsReader, year: int | None = None
+    request: Request, session: SessionDep, principal: ClaimsReader, year: YearQuery | None = None
 ) -> HTMLResponse:
     year = year or date.today().year
     m = monitoring(session, year)
@@ -124,34 +135,27 @@ def _facilities_of(principal: Principal) -> frozenset[str] | None:
     """The facilities a sender may file for: a hospital account's own (none if it has none bound);
     None for the office's staff (claims reviewers re-filing a facility's file)."""
     if principal.role == "hospital":
-        return getattr(principal, "facilities", None) or frozenset()
+        return principal.facilities or frozenset()
     return None
 
 
 @api.post("")
 async def submit(request: Request, engine: EngineDep, principal: ClaimsSubmitter) -> JSONResponse:
     """Receive one GIAMDINHHS file (request body, ``application/xml``); returns the receipt."""
-    digest = hashlib.sha256()
-    size = 0
     with tempfile.TemporaryFile() as tmp:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_FILE_BYTES:
-                raise HTTPException(status_code=413, detail="file too large")
-            digest.update(chunk)
-            tmp.write(chunk)
-        tmp.seek(0)
+        # streamed in chunks; ansinh.web.limits bounds the size and the token's daily quota
+        size, sha256 = await receive_to_file(request, engine, tmp)
         intake = IntakeSession(engine, load_known(engine), principal.username)
         name = request.headers.get("x-file-name", "api.xml")[:300]
         receipt = intake.ingest(
-            tmp, file_name=name, sha256=digest.hexdigest(), size=size, facilities=_facilities_of(principal)
+            tmp, file_name=name, sha256=sha256, size=size, facilities=_facilities_of(principal)
         )
         intake.close()
     return JSONResponse(receipt.as_dict(), status_code=200 if receipt.error_code is None else 422)
 
 
 @api.get("/queue")
-def api_queue(session: SessionDep, principal: ClaimsReader, limit: int = 100) -> list[dict[str, Any]]:
+def api_queue(session: SessionDep, principal: ClaimsReader, limit: Limit = 100) -> list[dict[str, Any]]:
     return [
         {
             "episode_id": r.episode_id,
@@ -167,7 +171,7 @@ def api_queue(session: SessionDep, principal: ClaimsReader, limit: int = 100) ->
 
 
 @api.get("/episodes/{episode_id}")
-def api_episode(episode_id: int, session: SessionDep, principal: ClaimsReader) -> dict[str, Any]:
+def api_episode(episode_id: RecordId, session: SessionDep, principal: ClaimsReader) -> dict[str, Any]:
     view = episode_view(session, episode_id, actor=principal.username)
     if view is None:
         raise HTTPException(status_code=404)
