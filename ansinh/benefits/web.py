@@ -48,7 +48,16 @@ from ansinh.core.auth import Principal
 from ansinh.law.parameters import get_parameters
 from ansinh.law.periods import Period
 from ansinh.registry.models import Commune, Person
-from ansinh.web.deps import EngineDep, SessionDep, require
+from ansinh.web.deps import (
+    EngineDep,
+    MoneyQuery,
+    RecordId,
+    RecordIdForm,
+    SessionDep,
+    VersionForm,
+    VersionQuery,
+    require,
+)
 from ansinh.web.domains import NavItem
 from ansinh.web.i18n import N_
 from ansinh.web.security import record_view
@@ -185,7 +194,7 @@ def case_list_page(
 def case_open(
     session: SessionDep,
     principal: Writer,
-    person_id: Annotated[int, Form()],
+    person_id: RecordIdForm,
     kind: Annotated[str, Form(max_length=12)],
     received_on: Annotated[date, Form()],
     event_date: Annotated[date | None, Form()] = None,
@@ -230,7 +239,7 @@ def case_page(
     request: Request,
     session: SessionDep,
     principal: Reader,
-    case_id: int,
+    case_id: RecordId,
     notice: str | None = None,
     error: str | None = None,
 ) -> HTMLResponse:
@@ -290,13 +299,13 @@ def _q(text: str) -> str:
 
 
 @router.post("/benefits/cases/{case_id}/draft", include_in_schema=False)
-def case_draft(session: SessionDep, principal: Writer, case_id: int) -> Response:
+def case_draft(session: SessionDep, principal: Writer, case_id: RecordId) -> Response:
     return _act(session, principal, case_id, "draft")
 
 
 @router.post("/benefits/cases/{case_id}/approve", include_in_schema=False)
 def case_approve(
-    session: SessionDep, principal: Writer, case_id: int, version: Annotated[int | None, Form()] = None
+    session: SessionDep, principal: Writer, case_id: RecordId, version: VersionForm | None = None
 ) -> Response:
     return _act(session, principal, case_id, "approve", version=version)
 
@@ -305,23 +314,23 @@ def case_approve(
 def case_return(
     session: SessionDep,
     principal: Writer,
-    case_id: int,
+    case_id: RecordId,
     note: Annotated[str, Form(max_length=500)] = "",
-    version: Annotated[int | None, Form()] = None,
+    version: VersionForm | None = None,
 ) -> Response:
     return _act(session, principal, case_id, "return", note=note, version=version)
 
 
 @router.post("/benefits/cases/{case_id}/reject", include_in_schema=False)
 def case_reject(
-    session: SessionDep, principal: Writer, case_id: int, note: Annotated[str, Form(max_length=500)] = ""
+    session: SessionDep, principal: Writer, case_id: RecordId, note: Annotated[str, Form(max_length=500)] = ""
 ) -> Response:
     return _act(session, principal, case_id, "reject", note=note)
 
 
 @router.post("/benefits/cases/{case_id}/counselling", include_in_schema=False)
 def case_counselling(
-    session: SessionDep, principal: Writer, case_id: int, outcome: Annotated[str, Form(max_length=8)]
+    session: SessionDep, principal: Writer, case_id: RecordId, outcome: Annotated[str, Form(max_length=8)]
 ) -> Response:
     return _act(session, principal, case_id, "counselling", outcome=outcome)
 
@@ -348,9 +357,9 @@ def counselling_page(
     session: SessionDep,
     engine: EngineDep,
     principal: Reader,
-    case_id: int,
+    case_id: RecordId,
     group: Annotated[str, Query(pattern="^(poor|near_poor|ethnic_minority|other)$")] = "other",
-    income: Annotated[int | None, Query(ge=0)] = None,
+    income: MoneyQuery | None = None,
 ) -> HTMLResponse:
     case, person = _case(session, principal, case_id)
     if case.kind != "one_time":
@@ -373,9 +382,9 @@ def counselling_pdf_page(
     session: SessionDep,
     engine: EngineDep,
     principal: Reader,
-    case_id: int,
+    case_id: RecordId,
     group: Annotated[str, Query(pattern="^(poor|near_poor|ethnic_minority|other)$")] = "other",
-    income: Annotated[int | None, Query(ge=0)] = None,
+    income: MoneyQuery | None = None,
 ) -> Response:
     from ansinh.benefits.printout import counselling_pdf
 
@@ -409,7 +418,7 @@ def beneficiary_page(
     request: Request,
     session: SessionDep,
     principal: Reader,
-    person_id: int,
+    person_id: RecordId,
     notice: str | None = None,
     error: str | None = None,
 ) -> HTMLResponse:
@@ -429,7 +438,7 @@ def beneficiary_page(
 def beneficiary_channel(
     session: SessionDep,
     principal: Writer,
-    person_id: int,
+    person_id: RecordId,
     channel: Annotated[str, Form(max_length=7)],
     valid_from: Annotated[date, Form()],
     account: Annotated[str, Form(max_length=40)] = "",
@@ -503,7 +512,7 @@ def run_page(
     session: SessionDep,
     engine: EngineDep,
     principal: Reader,
-    run_id: int,
+    run_id: RecordId,
     notice: str | None = None,
     error: str | None = None,
 ) -> HTMLResponse:
@@ -539,7 +548,7 @@ def run_page(
 
 @router.get("/benefits/payroll/{run_id}/files/{name}.csv", include_in_schema=False)
 def run_file(
-    request: Request, session: SessionDep, principal: Writer, run_id: int, name: str
+    request: Request, session: SessionDep, principal: Writer, run_id: RecordId, name: str
 ) -> Response:
     files = payment_files(session, run_id, principal.scope)
     if name not in files:
@@ -555,7 +564,7 @@ def run_file(
 
 @router.post("/benefits/payroll/{run_id}/confirm", include_in_schema=False)
 def run_confirm(
-    session: SessionDep, principal: Writer, run_id: int, paid_on: Annotated[date, Form()]
+    session: SessionDep, principal: Writer, run_id: RecordId, paid_on: Annotated[date, Form()]
 ) -> Response:
     if session.get(PayrollRun, run_id) is None:
         raise _not_found("Payroll run")
@@ -600,7 +609,7 @@ async def returns_upload(
 
 
 @router.post("/benefits/payments/{payment_id}/retry", include_in_schema=False)
-def payment_retry(session: SessionDep, principal: Writer, payment_id: int) -> Response:
+def payment_retry(session: SessionDep, principal: Writer, payment_id: RecordId) -> Response:
     from ansinh.benefits.models import BenefitPayment
 
     pay = session.get(BenefitPayment, payment_id)
@@ -696,7 +705,7 @@ def api_cases(
 
 
 @api.get("/cases/{case_id}")
-def api_case(request: Request, session: SessionDep, principal: Reader, case_id: int) -> dict[str, Any]:
+def api_case(request: Request, session: SessionDep, principal: Reader, case_id: RecordId) -> dict[str, Any]:
     """One case with its draft decision: checks, steps and legal basis."""
     case, _person = _case(session, principal, case_id)
     record_view(request, session, principal, "benefit_case", case_id, "api")
@@ -719,7 +728,7 @@ def api_case(request: Request, session: SessionDep, principal: Reader, case_id: 
 
 @api.post("/cases/{case_id}/approve")
 def api_approve(
-    session: SessionDep, principal: Writer, case_id: int, version: int | None = None
+    session: SessionDep, principal: Writer, case_id: RecordId, version: VersionQuery | None = None
 ) -> dict[str, Any]:
     """Approve a drafted case (409 if someone else decided it first)."""
     _case(session, principal, case_id)

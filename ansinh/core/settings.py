@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     #: Province this office serves (QĐ 19/2025 code).
     province_code: str = "42"
+    #: Request bodies (ansinh.web.limits): JSON, urlencoded forms, multipart uploads (bank statements,
+    #: declaration files), and the claims upload (POST /api/v1/claims), in bytes; beyond: 413.
+    max_json_bytes: int = 2 * 1024 * 1024
+    max_form_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_claims_upload_bytes: int = 200 * 1024 * 1024
+    #: Bytes of claim files one API token may send per day (Vietnam time); beyond: 429.
+    claims_daily_quota_bytes: int = 2 * 1024 * 1024 * 1024
 
     @field_validator("secret_key")
     @classmethod

@@ -25,7 +25,7 @@ from ansinh.coverage.models import LIST_KINDS, OUTCOMES
 from ansinh.coverage.projection import MODEL
 from ansinh.coverage.targets import targets
 from ansinh.law.periods import Period
-from ansinh.web.deps import EngineDep, SessionDep, require
+from ansinh.web.deps import EngineDep, RecordIdForm, SessionDep, require
 from ansinh.web.domains import NavItem
 from ansinh.web.security import record_view
 
@@ -383,8 +383,8 @@ def campaign_create(
 def contact_record(
     session: SessionDep,
     principal: Writer,
-    campaign_id: Annotated[int, Form()],
-    person_id: Annotated[int, Form()],
+    campaign_id: RecordIdForm,
+    person_id: RecordIdForm,
     outcome: Annotated[str, Form(max_length=12)],
     list_kind: Annotated[str, Form(max_length=24)] = "voluntary_prospects",
     note: Annotated[str, Form(max_length=300)] = "",

@@ -39,10 +39,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ansinh.core.audit import record
+from ansinh.core.money import check_amount
 from ansinh.core.scope import AreaScope
 from ansinh.core.text import name_key
 from ansinh.law.parameters import get_parameters
-from ansinh.law.periods import Period
+from ansinh.law.periods import Period, period_error
 from ansinh.ledger.models import Declaration
 from ansinh.registry.importing import fields
 from ansinh.registry.importing.base import Column, Item, RowError, RowReader
@@ -114,17 +115,46 @@ class DeclarationReport:
         return not self.errors
 
 
-def parse_period(value: str) -> Period:
-    """``03/2026``, ``2026-03`` or a date (its month)."""
+def parse_period(value: str, name: str = "month") -> Period:
+    """``03/2026``, ``2026-03`` or a date (its month); ASCII digits, month 1–12, a year within
+    ``MIN_YEAR``–``MAX_YEAR`` (ansinh.law.periods), else a ValueError naming the field ``name``."""
     value = value.strip()
-    if m := re.fullmatch(r"(\d{1,2})[/.-](\d{4})", value):
-        return Period(int(m[2]), int(m[1]))
-    if re.fullmatch(r"\d{4}-\d{2}", value):
-        return Period.parse(value)
     try:
-        return Period.of(fields.parse_date(value))
+        if m := re.fullmatch(r"(\d{1,2})[/.-](\d{4})", value, re.ASCII):
+            period = Period(int(m[2]), int(m[1]))
+        elif re.fullmatch(r"\d{4}-\d{2}", value, re.ASCII):
+            period = Period.parse(value)
+        elif value.isascii():
+            period = Period.of(fields.parse_date(value))
+        else:
+            raise ValueError(value)
     except ValueError:
-        raise ValueError(f"not a month: write mm/yyyy or yyyy-mm, got {value!r}") from None
+        raise period_error(value, name) from None
+    if not period.plausible:
+        raise period_error(value, name)
+    return period
+
+
+_TAX_CODE = re.compile(r"[0-9]{10}(-[0-9]{3})?")
+
+
+def check_tax_code(value: str, name: str = "tax_code") -> str:
+    """An employer's tax code (mã số thuế): 10 ASCII digits, or 10 digits, ``-`` and 3 digits for a
+    dependent unit (branch); else a ValueError naming the field ``name`` (Vietnamese, then English)."""
+    value = value.strip()
+    if not _TAX_CODE.fullmatch(value):
+        shown = repr(value.encode("utf-8", "backslashreplace").decode("utf-8"))[:40]
+        raise ValueError(
+            f"{name}: mã số thuế gồm 10 chữ số, hoặc 10 chữ số, dấu '-' và 3 chữ số (đơn vị trực thuộc),"
+            f" nhận được {shown} / {name}: a tax code is 10 digits, or 10-3 digits for a branch, got {shown}"
+        )
+    return value
+
+
+def parse_salary(value: str) -> int:
+    """A salary in a declaration file or form (mức lương): a positive whole number of đồng within
+    ``MAX_AMOUNT_DONG`` (ansinh.core.money); beyond, the row is refused naming the field."""
+    return check_amount(fields.parse_amount(value))
 
 
 def parse_schemes(value: str) -> tuple[str, ...]:
@@ -404,9 +434,9 @@ def parse_file(path: Path, data: bytes) -> tuple[list[DeclarationInput], list[Ro
         if not row.raw("personal_id") and not row.raw("si_number"):
             row.error("personal_id", "give the personal ID or the SI number")
         kind = row.parse("kind", parse_kind) or "join"
-        salary = row.parse("salary", fields.parse_amount, required=kind in ("join", "salary"))
-        start = row.parse("from_month", parse_period, required=True)
-        end = row.parse("to_month", parse_period)
+        salary = row.parse("salary", parse_salary, required=kind in ("join", "salary"))
+        start = row.parse("from_month", lambda v: parse_period(v, "from_month"), required=True)
+        end = row.parse("to_month", lambda v: parse_period(v, "to_month"))
         schemes = row.parse("schemes", parse_schemes, required=True)
         if item.errors or start is None or schemes is None:
             errors += item.errors

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from ansinh.core.audit import record
 from ansinh.core.db import unit_of_work
+from ansinh.core.money import check_amount
 from ansinh.ledger.models import LedgerEntry, Payment
 from ansinh.registry.importing import fields
 from ansinh.registry.importing.base import Column, ImportFileError, Item, RowError, RowReader
@@ -81,6 +82,12 @@ class BankImportReport:
     written: bool = False
 
 
+def _amount(value: str) -> int:
+    """A credited amount: a positive whole number of đồng within MAX_AMOUNT_DONG (else a row error
+    naming the row and the field ``amount``)."""
+    return check_amount(fields.parse_amount(value))
+
+
 def parse_statement(path: Path, data: bytes) -> tuple[list[Item[BankRow]], list[str]]:
     """Rows of a statement with their errors (pure). Raises :class:`ImportFileError` if unusable."""
     table = find_table(read_rows(path, data), COLUMNS)
@@ -94,7 +101,7 @@ def parse_statement(path: Path, data: bytes) -> tuple[list[Item[BankRow]], list[
         row = RowReader(item, headings)
         txn = row.text("transaction_id", required=True, max_len=64)
         day = row.date("date", required=True)
-        amount = row.parse("amount", fields.parse_amount, required=True)
+        amount = row.parse("amount", _amount, required=True)
         account = row.text("payer_account", max_len=34)
         description = row.text("description", max_len=300)
         if txn is not None and txn in seen:

@@ -8,20 +8,28 @@ elsewhere). Thin edges: each route parses, calls one service or query, renders.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, ValidationInfo
 from sqlalchemy import select
 
 from ansinh.core.auth import Principal
-from ansinh.law.periods import Period
+from ansinh.law.periods import Period, checked_period
 from ansinh.ledger import queries
 from ansinh.ledger.debt_ratio import DENOMINATORS, NUMERATORS, Variant
-from ansinh.ledger.declarations import DeclarationInput, DeclarationService, parse_file, parse_period
+from ansinh.ledger.declarations import (
+    DeclarationInput,
+    DeclarationService,
+    check_tax_code,
+    parse_file,
+    parse_period,
+    parse_salary,
+)
 from ansinh.ledger.models import Payment, Reminder
 from ansinh.ledger.payments import PaymentError, assign_payment, import_statement, reverse_payment
 from ansinh.ledger.periods import AGING_LABELS
@@ -30,7 +38,7 @@ from ansinh.ledger.statement import reminder_pdf, statement_pdf, statement_xlsx
 from ansinh.registry.importing.base import ImportFileError
 from ansinh.registry.importing.lookup import PersonRef
 from ansinh.registry.models import Commune, Employer
-from ansinh.web.deps import EngineDep, SessionDep, require
+from ansinh.web.deps import MAX_MONEY, EngineDep, PlainText, RecordId, SessionDep, require
 from ansinh.web.domains import NavItem
 from ansinh.web.security import record_view
 
@@ -181,7 +189,7 @@ def arrears_page(
 
 @router.get("/ledger/employers/{employer_id}", response_class=HTMLResponse, include_in_schema=False)
 def employer_page(
-    request: Request, session: SessionDep, principal: Reader, employer_id: int, notice: str | None = None
+    request: Request, session: SessionDep, principal: Reader, employer_id: RecordId, notice: str | None = None
 ) -> HTMLResponse:
     ledger = _ledger(session, principal, employer_id, request, "web")
     return render(request, "ledger/employer.html", {"ledger": ledger, "notice": notice})
@@ -189,7 +197,7 @@ def employer_page(
 
 @router.get("/ledger/employers/{employer_id}/statement.{fmt}", include_in_schema=False)
 def statement_file(
-    request: Request, session: SessionDep, principal: Reader, employer_id: int, fmt: str
+    request: Request, session: SessionDep, principal: Reader, employer_id: RecordId, fmt: str
 ) -> Response:
     if fmt not in ("pdf", "xlsx"):
         raise HTTPException(status_code=404)
@@ -209,7 +217,7 @@ def statement_file(
 
 
 @router.post("/ledger/employers/{employer_id}/reminders", include_in_schema=False)
-def remind(request: Request, session: SessionDep, principal: Writer, employer_id: int) -> Response:
+def remind(request: Request, session: SessionDep, principal: Writer, employer_id: RecordId) -> Response:
     try:
         queries.scoped_employer(session, principal.scope, employer_id)
         reminder = create_reminder(session, employer_id, actor=principal.username)
@@ -221,7 +229,9 @@ def remind(request: Request, session: SessionDep, principal: Writer, employer_id
 
 
 @router.get("/ledger/reminders/{reminder_id}.pdf", include_in_schema=False)
-def reminder_file(request: Request, session: SessionDep, principal: Reader, reminder_id: int) -> Response:
+def reminder_file(
+    request: Request, session: SessionDep, principal: Reader, reminder_id: RecordId
+) -> Response:
     reminder = session.get(Reminder, reminder_id)
     if reminder is None:
         raise HTTPException(status_code=404)
@@ -274,7 +284,10 @@ async def payments_import(
 
 @router.post("/ledger/payments/{payment_id}/assign", include_in_schema=False)
 def payment_assign(
-    session: SessionDep, principal: Writer, payment_id: int, tax_code: Annotated[str, Form(max_length=14)]
+    session: SessionDep,
+    principal: Writer,
+    payment_id: RecordId,
+    tax_code: Annotated[str, Form(max_length=14)],
 ) -> Response:
     employer_id = session.scalar(
         principal.scope.apply(
@@ -294,7 +307,7 @@ def payment_assign(
 def payment_reverse(
     session: SessionDep,
     principal: Writer,
-    payment_id: int,
+    payment_id: RecordId,
     reason: Annotated[str, Form(max_length=60)] = "bank reversal",
 ) -> Response:
     payment = session.get(Payment, payment_id)
@@ -313,6 +326,16 @@ def declarations_page(request: Request, principal: Declarer) -> HTMLResponse:
     return render(request, "ledger/declarations.html", {"report": None, "errors": []})
 
 
+def _form_salary(text: str) -> int | None:
+    """The salary typed in the form (dots or commas may group thousands), bounded (MAX_AMOUNT_DONG)."""
+    if not text.strip():
+        return None
+    try:
+        return parse_salary(text)
+    except ValueError as exc:
+        raise ValueError(f"salary: {exc}") from None
+
+
 @router.post("/ledger/declarations", response_class=HTMLResponse, include_in_schema=False)
 def declare_form(
     request: Request,
@@ -329,14 +352,20 @@ def declare_form(
     person = person.strip()
     ref = PersonRef(person, None) if len(person) == 10 else PersonRef(None, person)
     try:
+        tax_code = check_tax_code(tax_code, "tax_code")
+        if not re.fullmatch(r"[0-9]{10}|[0-9]{12}", person):
+            raise ValueError(
+                "person: mã số BHXH (10 chữ số) hoặc số định danh (12 chữ số)"
+                " / person: the SI number (10 digits) or the personal ID (12 digits)"
+            )
         item = DeclarationInput(
             1,
             kind,
             ref,
             tuple(s for s in ("si", "hi", "ui") if s in schemes),
-            parse_period(from_month),
-            parse_period(to_month) if to_month else None,
-            int(salary.replace(".", "").replace(",", "")) if salary.strip() else None,
+            parse_period(from_month, "from_month"),
+            parse_period(to_month, "to_month") if to_month else None,
+            _form_salary(salary),
         )
     except ValueError as exc:
         return render(request, "ledger/declarations.html", {"report": None, "errors": [str(exc)]}, 422)
@@ -381,7 +410,9 @@ async def declare_upload(
 
 
 @router.get("/ledger/persons/{person_id}", response_class=HTMLResponse, include_in_schema=False)
-def person_page(request: Request, session: SessionDep, principal: Reader, person_id: int) -> HTMLResponse:
+def person_page(
+    request: Request, session: SessionDep, principal: Reader, person_id: RecordId
+) -> HTMLResponse:
     try:
         months = queries.person_months(session, principal.scope, person_id)
     except queries.NotFound:
@@ -394,19 +425,35 @@ def person_page(request: Request, session: SessionDep, principal: Reader, person
 # --- JSON API ----------------------------------------------------------------------------------
 
 
+def _period_field(value: str, info: ValidationInfo) -> str:
+    return str(checked_period(value, info.field_name or "period"))
+
+
+def _tax_code_field(value: str, info: ValidationInfo) -> str:
+    return check_tax_code(value, info.field_name or "tax_code")
+
+
+#: ``YYYY-MM`` in ASCII digits, month 01–12, year 1995–2100 (ansinh.law.periods.checked_period).
+PeriodText = Annotated[str, Field(max_length=7), AfterValidator(_period_field)]
+#: Mã số thuế: 10 ASCII digits, or 10-3 for a branch (ansinh.ledger.declarations.check_tax_code).
+TaxCodeText = Annotated[str, Field(max_length=14), AfterValidator(_tax_code_field)]
+
+
 class DeclarationItem(BaseModel):
     kind: str = Field(pattern="^(join|leave|salary|unpaid_leave)$")
-    si_number: str | None = Field(None, pattern=r"^\d{10}$")
-    personal_id: str | None = Field(None, pattern=r"^\d{12}$")
-    schemes: list[str] = Field(default_factory=lambda: ["si", "hi", "ui"])
-    from_period: str = Field(pattern=r"^\d{4}-\d{2}$")
-    to_period: str | None = Field(None, pattern=r"^\d{4}-\d{2}$")
-    salary: int | None = Field(None, gt=0)
-    key: str | None = Field(None, max_length=80, description="Idempotency key: resending it is a no-op")
+    si_number: str | None = Field(None, pattern=r"^[0-9]{10}$")
+    personal_id: str | None = Field(None, pattern=r"^[0-9]{12}$")
+    schemes: list[Annotated[str, Field(max_length=8)]] = Field(
+        default_factory=lambda: ["si", "hi", "ui"], max_length=3
+    )
+    from_period: PeriodText
+    to_period: PeriodText | None = None
+    salary: int | None = Field(None, gt=0, le=MAX_MONEY, description="đồng, at most 10^15")
+    key: PlainText | None = Field(None, max_length=80, description="Idempotency key: resending it is a no-op")
 
 
 class DeclarationBatch(BaseModel):
-    employer_tax_code: str = Field(max_length=14)
+    employer_tax_code: TaxCodeText
     declarations: list[DeclarationItem] = Field(max_length=5000)
 
 
@@ -420,7 +467,7 @@ def api_declare(batch: DeclarationBatch, session: SessionDep, principal: Declare
             d.kind,
             PersonRef(d.si_number, d.personal_id),
             tuple(s for s in ("si", "hi", "ui") if s in d.schemes),
-            Period.parse(d.from_period),
+            Period.parse(d.from_period),  # checked by the schema (PeriodText)
             Period.parse(d.to_period) if d.to_period else None,
             d.salary,
             key=f"api|{d.key}" if d.key else None,
@@ -455,7 +502,7 @@ def api_arrears(
 
 @api.get("/employers/{employer_id}")
 def api_employer(
-    request: Request, session: SessionDep, principal: Reader, employer_id: int
+    request: Request, session: SessionDep, principal: Reader, employer_id: RecordId
 ) -> dict[str, Any]:
     ledger = _ledger(session, principal, employer_id, request, "api")
     return {
@@ -469,7 +516,7 @@ def api_employer(
 
 
 @api.get("/persons/{person_id}")
-def api_person(session: SessionDep, principal: Reader, person_id: int) -> list[dict[str, Any]]:
+def api_person(session: SessionDep, principal: Reader, person_id: RecordId) -> list[dict[str, Any]]:
     try:
         return [vars(m) for m in queries.person_months(session, principal.scope, person_id)]
     except queries.NotFound:

@@ -16,15 +16,25 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
 from ansinh.core.db import get_engine, session_factory
-from ansinh.web.deps import current_principal
+from ansinh.web.deps import current_principal, validate_path
 from ansinh.web.domains import domain_web_modules, navigation
-from ansinh.web.errors import Forbidden, NotInArea, PasswordChangeRequired, ProvinceOnly, SignInRequired
+from ansinh.web.errors import (
+    BodyTooLarge,
+    Forbidden,
+    NotInArea,
+    PasswordChangeRequired,
+    ProvinceOnly,
+    SignInRequired,
+    describe,
+)
+from ansinh.web.limits import BodyLimits, LimitBodies
 from ansinh.web.policy import enforce_policy, enforce_public
 from ansinh.web.render import render
 from ansinh.web.routes import api_docs, audit, auth, employers, home, persons, users
@@ -90,7 +100,21 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if _is_api(request) or exc.status_code < 400:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        return render(request, "error.html", {"status": exc.status_code}, status_code=exc.status_code)
+        context: dict[str, Any] = {"status": exc.status_code}
+        if isinstance(exc, BodyTooLarge):
+            context["limit"] = exc.limit
+        return render(request, "error.html", context, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        """422 naming each field for the API; for pages, a path or query parameter out of range names
+        no page (404), a form field out of range is a 422 page listing the fields."""
+        errors = describe(exc.errors())
+        if _is_api(request):
+            return JSONResponse({"detail": errors}, status_code=422)
+        if all(e["loc"][:1] in (["path"], ["query"]) for e in errors):
+            return render(request, "error.html", {"status": 404}, status_code=404)
+        return render(request, "error.html", {"status": 422, "errors": errors}, status_code=422)
 
 
 def _calculators_available() -> bool:
@@ -113,11 +137,13 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         docs_url=None,  # served by api_docs behind sign-in, without any CDN
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(enforce_csrf)],
+        dependencies=[Depends(validate_path), Depends(enforce_csrf)],
     )
     app.state.engine = engine or get_engine()
     app.state.sessions = session_factory(app.state.engine)
     app.state.features = {"calculators": False}
+    app.state.body_limits = BodyLimits.from_settings()
+    app.add_middleware(LimitBodies)  # inside browser_hygiene: its 413 answers get the headers too
 
     @app.middleware("http")
     async def browser_hygiene(

@@ -1,7 +1,14 @@
-"""Dependencies of the routes, as ``Annotated`` aliases: ``SessionDep``, ``CurrentUser``, ``EngineDep``.
+"""Dependencies of the routes, as ``Annotated`` aliases: ``SessionDep``, ``CurrentUser``, ``EngineDep``;
+and the bounded types of their parameters (``RecordId``, ``PageNumber``, ``Limit``, ``MoneyForm`` …).
 
 One request is one unit of work: the session commits when the route returns (before the response is
 sent) and rolls back when it raises. Routes stay thin: parse, call a service, render.
+
+Every id, page, limit, offset, version, year and amount a client sends is bounded here, so that no
+number reaches the database driver beyond a BIGINT (2^63 − 1) or beyond any plausible figure: out of
+range is a 422 naming the parameter for the JSON API and a 404 page for the pages (see
+``ansinh.web.app``). For example ``GET /persons/9223372036854775808`` is a 404 page, and
+``GET /api/v1/persons/0`` a 422 whose ``loc`` is ``["path", "person_id"]``.
 """
 
 from __future__ import annotations
@@ -9,11 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Path, Query, Request
+from fastapi.dependencies.utils import request_params_to_args
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, Field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ansinh.core.auth import Principal, principal_for_token, principal_of, user_for_session
+from ansinh.core.money import MAX_AMOUNT_DONG
 from ansinh.web.errors import Forbidden, PasswordChangeRequired, SignInRequired
 from ansinh.web.security import SESSION_COOKIE
 
@@ -33,6 +44,83 @@ def get_session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+#: The largest id a table can hold (BIGINT); larger ids cannot name a record.
+MAX_ID = 2**63 - 1
+#: Pages of 100 rows or so: nobody pages past a million rows through a browser.
+MAX_PAGE = 10_000
+MAX_OFFSET = 1_000_000
+#: Optimistic-locking versions of a record (mã phiên bản): a small counter.
+MAX_VERSION = 2**31 - 1
+#: Years of data the office keeps: social insurance began in 1995 (Decree 12/CP); plans end by 2100.
+MIN_YEAR = 1995
+MAX_YEAR = 2100
+#: Largest amount of đồng anyone may type (ansinh.core.money.MAX_AMOUNT_DONG, 10^15).
+MAX_MONEY = MAX_AMOUNT_DONG
+
+#: An id in the path (``/persons/{person_id}``): 1 … 2^63 − 1.
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+#: An id in the query string (e.g. ``before``, the keyset cursor of the audit log).
+RecordIdQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
+#: An id posted in a form (e.g. the person a case is opened for).
+RecordIdForm = Annotated[int, Form(ge=1, le=MAX_ID)]
+#: A page number (1-based).
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+#: Rows per answer of the JSON API.
+Limit = Annotated[int, Query(ge=1, le=1000)]
+#: Rows skipped (0-based).
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+#: A year in the query string (reports, monitoring).
+YearQuery = Annotated[int, Query(ge=MIN_YEAR, le=MAX_YEAR)]
+#: The version a form or an API call expects a record to have.
+VersionForm = Annotated[int, Form(ge=0, le=MAX_VERSION)]
+VersionQuery = Annotated[int, Query(ge=0, le=MAX_VERSION)]
+#: A whole number of đồng in a JSON body (số tiền): 0 … 10^15.
+Money = Annotated[int, Field(ge=0, le=MAX_MONEY)]
+#: A whole number of đồng in a query string or a form.
+MoneyQuery = Annotated[int, Query(ge=0, le=MAX_MONEY)]
+MoneyForm = Annotated[int, Form(ge=0, le=MAX_MONEY)]
+
+
+def plain_text(value: str) -> str:
+    """Text that can be stored and shown: no NUL or other control character (tab and line breaks
+    aside), no lone surrogate (which no database can encode)."""
+    for char in value:
+        if (ord(char) < 32 and char not in "\t\n\r") or "\ud800" <= char <= "\udfff" or char == "\x7f":
+            raise ValueError(f"ký tự không hợp lệ U+{ord(char):04X} / invalid character U+{ord(char):04X}")
+    return value
+
+
+#: A text field of a JSON body, checked by :func:`plain_text`.
+PlainText = Annotated[str, AfterValidator(plain_text)]
+
+
+def validate_path(request: Request) -> None:
+    """Application-wide dependency: the route's path parameters checked against their own types
+    (``RecordId`` …) before anything else looks them up — the authorisation policy locates the record
+    a path names, and an id of 2^64 must be a 422 (API) or a 404 page, not a driver overflow."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not dependant.path_params:
+        return
+    values, errors = request_params_to_args(dependant.path_params, request.path_params)
+    # ids are bounded even where a route's annotation says only ``int``
+    for name, value in values.items():
+        if name.endswith("_id") and isinstance(value, int) and not 1 <= value <= MAX_ID:
+            kind, bound = ("greater_than_equal", "ge") if value < 1 else ("less_than_equal", "le")
+            limit = 1 if value < 1 else MAX_ID
+            word = "greater than or equal to" if value < 1 else "less than or equal to"
+            errors.append(
+                {
+                    "type": kind,
+                    "loc": ("path", name),
+                    "msg": f"Input should be {word} {limit}",
+                    "ctx": {bound: limit},
+                }
+            )
+    if errors:
+        raise RequestValidationError(errors)
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from ansinh.core.audit import record
 from ansinh.core.spreadsheet import csv_writer
 from ansinh.web.audit_search import AuditFilter, AuditRow, export_rows, search_audit
-from ansinh.web.deps import AuditReader, SessionDep
+from ansinh.web.deps import AuditReader, RecordIdQuery, SessionDep
 from ansinh.web.render import render
 from ansinh.web.security import client_ip
 
@@ -52,7 +52,11 @@ FilterDep = Annotated[AuditFilter, Depends(audit_filter)]
 
 @router.get("/audit", response_class=HTMLResponse, include_in_schema=False)
 def audit_page(
-    request: Request, session: SessionDep, principal: AuditReader, f: FilterDep, before: int | None = None
+    request: Request,
+    session: SessionDep,
+    principal: AuditReader,
+    f: FilterDep,
+    before: RecordIdQuery | None = None,
 ) -> HTMLResponse:
     rows = search_audit(session, f, before_id=before, limit=100)
     query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "before" and v])
@@ -109,7 +113,7 @@ def api_audit(
     session: SessionDep,
     principal: AuditReader,
     f: FilterDep,
-    before: int | None = None,
+    before: RecordIdQuery | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditRow]:
     """Audit entries, newest first; page with ``before`` = last id received. Scope: ``audit:read``."""

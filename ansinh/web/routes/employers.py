@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from ansinh.core.auth import Principal
 from ansinh.registry.queries import EmployerDetail, EmployerRow, NotFound, employer_detail, search_employers
-from ansinh.web.deps import EmployersReader, SessionDep
+from ansinh.web.deps import EmployersReader, RecordId, SessionDep
 from ansinh.web.render import render
 from ansinh.web.security import record_view
 
@@ -45,7 +45,7 @@ def employers_page(
 
 @router.get("/employers/{employer_id}", response_class=HTMLResponse, include_in_schema=False)
 def employer_page(
-    request: Request, session: SessionDep, principal: EmployersReader, employer_id: int
+    request: Request, session: SessionDep, principal: EmployersReader, employer_id: RecordId
 ) -> HTMLResponse:
     employer = _audited_detail(request, session, principal, employer_id, "web")
     return render(request, "employers/detail.html", {"employer": employer})
@@ -64,7 +64,7 @@ def api_search_employers(
 
 @api.get("/{employer_id}", response_model=EmployerDetail)
 def api_employer(
-    request: Request, session: SessionDep, principal: EmployersReader, employer_id: int
+    request: Request, session: SessionDep, principal: EmployersReader, employer_id: RecordId
 ) -> EmployerDetail:
     """One employer with its current insured employees (audited). Scope: ``employers:read``."""
     return _audited_detail(request, session, principal, employer_id, "api")

@@ -22,7 +22,7 @@ from ansinh.registry.queries import (
     person_detail,
     search_persons,
 )
-from ansinh.web.deps import PersonsReader, SessionDep
+from ansinh.web.deps import PersonsReader, RecordId, SessionDep
 from ansinh.web.render import render
 from ansinh.web.security import client_ip, record_view
 from ansinh.web.timeline import timeline_bars
@@ -86,7 +86,7 @@ def persons_page(
 
 @router.get("/persons/{person_id}", response_class=HTMLResponse, include_in_schema=False)
 def person_page(
-    request: Request, session: SessionDep, principal: PersonsReader, person_id: int
+    request: Request, session: SessionDep, principal: PersonsReader, person_id: RecordId
 ) -> HTMLResponse:
     person = _audited_detail(request, session, principal, person_id, "web")
     today = date.today()
@@ -110,7 +110,7 @@ def api_search_persons(
 
 @api.get("/{person_id}", response_model=PersonDetail)
 def api_person(
-    request: Request, session: SessionDep, principal: PersonsReader, person_id: int
+    request: Request, session: SessionDep, principal: PersonsReader, person_id: RecordId
 ) -> PersonDetail:
     """One person in full (audited). 404 when outside the caller's area. Scope: ``persons:read``."""
     return _audited_detail(request, session, principal, person_id, "api")
