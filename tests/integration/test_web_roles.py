@@ -82,7 +82,11 @@ def test_permissions_by_role() -> None:
     # a hospital files its claims and reads nothing
     assert PERMISSIONS["hospital"] == {"claims:submit"}
     # patients' records: only those who review, direct or inspect
-    assert {r for r in ROLES if "claims:read" in PERMISSIONS[r]} == {"director", "claims_reviewer", "inspector"}
+    assert {r for r in ROLES if "claims:read" in PERMISSIONS[r]} == {
+        "director",
+        "claims_reviewer",
+        "inspector",
+    }
 
 
 def test_person_view_is_audited_and_lists_are_masked(web: Web) -> None:
