@@ -9,8 +9,8 @@ Revision ID: 0013_imports
 Revises: 0009_security
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0013_imports'
 down_revision = '0009_security'
@@ -19,7 +19,8 @@ depends_on = None
 
 
 def _has_index() -> bool:
-    return any(i["name"] == "ix_persons_personal_id" for i in sa.inspect(op.get_bind()).get_indexes("persons"))
+    indexes = sa.inspect(op.get_bind()).get_indexes("persons")
+    return any(i["name"] == "ix_persons_personal_id" for i in indexes)
 
 
 def upgrade() -> None:
