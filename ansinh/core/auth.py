@@ -38,7 +38,7 @@ of *zxcvbn* (30,000 leaked passwords, dictionaries and names) and a *zxcvbn* str
 >>> for problem in password_problems("aaaaaaaaaa", username="lan"):
 ...     print(problem)
 Mật khẩu phải có ít nhất 12 ký tự (hiện có 10).
-Mật khẩu không được chỉ lặp lại một hai ký tự.
+Mật khẩu không được chỉ là một hoặc hai ký tự lặp lại.
 >>> print(password_problems("password1234", username="lan")[0].english)
 This password is in the list of common passwords.
 >>> password_problems("mây-trắng-bay-về-núi", username="lan")
@@ -304,7 +304,7 @@ def password_problems(password: str, *, username: str, full_name: str | None = N
         return problems
     if password and len(set(password.lower())) <= 2:
         problem(
-            "Mật khẩu không được chỉ lặp lại một hai ký tự.",
+            "Mật khẩu không được chỉ là một hoặc hai ký tự lặp lại.",
             "The password must not be one or two characters repeated.",
         )
     name = username.strip().lower()

@@ -291,7 +291,7 @@ def test_reset_forces_a_change_at_next_sign_in_and_tokens_are_unaffected(web: We
         },
     )
     assert weak.status_code == 422
-    assert "Mật khẩu không được chỉ lặp lại một hai ký tự." in weak.text
+    assert "Mật khẩu không được chỉ là một hoặc hai ký tự lặp lại." in weak.text
     done = user.post(
         "/account/password",
         data={

@@ -21,10 +21,10 @@ def _vi(password: str, username: str = "lan.nguyen") -> list[str]:
 def test_the_issues_example_is_refused() -> None:
     assert _vi("aaaaaaaaaa") == [
         "Mật khẩu phải có ít nhất 12 ký tự (hiện có 10).",
-        "Mật khẩu không được chỉ lặp lại một hai ký tự.",
+        "Mật khẩu không được chỉ là một hoặc hai ký tự lặp lại.",
     ]
-    assert _vi("aaaaaaaaaaaaaaaa") == ["Mật khẩu không được chỉ lặp lại một hai ký tự."]
-    assert _vi("abababababababab") == ["Mật khẩu không được chỉ lặp lại một hai ký tự."]
+    assert _vi("aaaaaaaaaaaaaaaa") == ["Mật khẩu không được chỉ là một hoặc hai ký tự lặp lại."]
+    assert _vi("abababababababab") == ["Mật khẩu không được chỉ là một hoặc hai ký tự lặp lại."]
 
 
 def test_length_bounds() -> None:
