@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
 from ansinh.core.db import get_engine, session_factory
-from ansinh.web.deps import current_principal, validate_path
+from ansinh.web.deps import current_principal, validate_request
 from ansinh.web.domains import domain_web_modules, navigation
 from ansinh.web.errors import (
     BodyTooLarge,
@@ -137,7 +137,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         docs_url=None,  # served by api_docs behind sign-in, without any CDN
         redoc_url=None,
         openapi_url=None,
-        dependencies=[Depends(validate_path), Depends(enforce_csrf)],
+        dependencies=[Depends(validate_request), Depends(enforce_csrf)],
     )
     app.state.engine = engine or get_engine()
     app.state.sessions = session_factory(app.state.engine)

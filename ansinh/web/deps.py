@@ -14,7 +14,7 @@ range is a 422 naming the parameter for the JSON API and a 404 page for the page
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Form, Path, Query, Request
 from fastapi.dependencies.utils import request_params_to_args
@@ -96,29 +96,57 @@ def plain_text(value: str) -> str:
 PlainText = Annotated[str, AfterValidator(plain_text)]
 
 
-def validate_path(request: Request) -> None:
-    """Application-wide dependency: the route's path parameters checked against their own types
-    (``RecordId`` …) before anything else looks them up — the authorisation policy locates the record
-    a path names, and an id of 2^64 must be a 422 (API) or a 404 page, not a driver overflow."""
+def _control_error(where: str, name: str, value: str) -> dict[str, Any] | None:
+    """An error for ``value`` if it holds a character no database stores (NUL and the other C0
+    controls but tab and line breaks, DEL, lone surrogates)."""
+    try:
+        plain_text(value)
+    except ValueError as exc:
+        return {"type": "value_error", "loc": (where, name), "msg": f"Value error, {exc}"}
+    return None
+
+
+async def validate_request(request: Request) -> None:
+    """Application-wide dependency, run before anything looks at the request's values:
+
+    - the route's path parameters checked against their own types (``RecordId`` …) — the
+      authorisation policy locates the record a path names, and an id of 2^64 must be a 422 (API) or
+      a 404 page, not a driver overflow; ids typed plain ``int`` are bounded too;
+    - no path, query or form value holds a control character or a lone surrogate (PostgreSQL refuses
+      NUL in text, no driver encodes a surrogate): 422 naming the parameter.
+    """
+    errors: list[Any] = []
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
-    if dependant is None or not dependant.path_params:
-        return
-    values, errors = request_params_to_args(dependant.path_params, request.path_params)
-    # ids are bounded even where a route's annotation says only ``int``
-    for name, value in values.items():
-        if name.endswith("_id") and isinstance(value, int) and not 1 <= value <= MAX_ID:
-            kind, bound = ("greater_than_equal", "ge") if value < 1 else ("less_than_equal", "le")
-            limit = 1 if value < 1 else MAX_ID
-            word = "greater than or equal to" if value < 1 else "less than or equal to"
-            errors.append(
-                {
-                    "type": kind,
-                    "loc": ("path", name),
-                    "msg": f"Input should be {word} {limit}",
-                    "ctx": {bound: limit},
-                }
-            )
+    if dependant is not None and dependant.path_params:
+        values, path_errors = request_params_to_args(dependant.path_params, request.path_params)
+        errors += path_errors
+        for name, value in values.items():
+            if name.endswith("_id") and isinstance(value, int) and not 1 <= value <= MAX_ID:
+                low = value < 1
+                limit = 1 if low else MAX_ID
+                word = "greater than or equal to" if low else "less than or equal to"
+                errors.append(
+                    {
+                        "type": "greater_than_equal" if low else "less_than_equal",
+                        "loc": ("path", name),
+                        "msg": f"Input should be {word} {limit}",
+                        "ctx": {"ge" if low else "le": limit},
+                    }
+                )
+    texts = [("path", k, v) for k, v in request.path_params.items() if isinstance(v, str)]
+    texts += [("query", k, v) for k, v in request.query_params.multi_items()]
+    content_type = request.headers.get("content-type", "")
+    if request.method not in ("GET", "HEAD") and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        texts += [("body", k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    for where, name, value in texts:
+        if (error := _control_error(where, name, value)) is not None and error["loc"] not in {
+            tuple(e["loc"]) for e in errors
+        }:
+            errors.append(error)
     if errors:
         raise RequestValidationError(errors)
 

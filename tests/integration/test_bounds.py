@@ -136,6 +136,44 @@ def test_pages_limits_and_cursors_out_of_range(web: Web, url: str, status: int) 
         assert NOT_FOUND_VI in r.text
 
 
+#: Found on PostgreSQL (which refuses NUL in text): a NUL in a search box was a 500 (psycopg DataError).
+NUL_URLS = (
+    "/api/v1/persons?q=%00",
+    "/api/v1/employers?q=a%00",
+    "/api/v1/audit?actor=%00",
+    "/api/v1/benefits/cases?status=%00&kind=%00",
+    "/api/v1/ledger/arrears?status=%00",
+    "/api/v1/benefits/noncash?period_from=%00&period_to=%00",
+    "/api/v1/coverage/indicators?area=%00",
+    "/api/v1/ledger/debt-ratio?variant=%00",
+    "/persons?q=%00",
+    "/employers?q=%00",
+    "/audit?actor=%00",
+    "/ledger/arrears?commune=%00&sector=%00&status=%00",
+    "/benefits?status=%00",
+    "/coverage/outreach?commune=%00",
+    "/coverage/areas/%00",
+    "/ledger/employers/1?notice=%00",
+    "/claims/episodes/1?error=%00",
+)
+
+
+def test_control_characters_in_the_url_are_refused(web: Web) -> None:
+    c = web.client
+    sign_in(c, "administrator")
+    for url in NUL_URLS:
+        r = c.get(url)
+        if url.startswith("/api/"):
+            assert r.status_code == 422, (url, r.status_code, r.text[:300])
+            detail = r.json()["detail"]
+            assert detail[0]["msg_vi"] == "ký tự không hợp lệ U+0000 / invalid character U+0000", detail
+            assert detail[0]["field"] in url
+        else:
+            assert r.status_code == 404, (url, r.status_code, r.text[:300])
+    r = c.get("/api/v1/persons", params={"q": "An\ud800"[:2] + "\x7f"})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "q"
+
+
 # --- declarations: periods, tax codes, amounts ---------------------------------------------------
 
 
@@ -221,8 +259,9 @@ def test_declarations_api_accepts_a_branch_tax_code_shape(web: Web) -> None:
         ({"from_month": "7115-60"}, "from_month: kỳ phải có dạng YYYY-MM"),
         ({"from_month": "13/2026"}, "from_month: kỳ phải có dạng YYYY-MM"),
         ({"tax_code": "３０００１２３４５６"}, "tax_code: mã số thuế"),
-        ({"tax_code": "3000123456\x00"}, "tax_code: mã số thuế"),
-        ({"person": "42012345\x0067"}, "person: mã số BHXH"),
+        ({"tax_code": "3000123456\x00"}, "<strong>tax_code</strong>: ký tự không hợp lệ U+0000"),
+        ({"person": "42012345\x0167"}, "<strong>person</strong>: ký tự không hợp lệ U+0001"),
+        ({"person": "420123456"}, "person: mã số BHXH (10 chữ số) hoặc số định danh (12 chữ số)"),
     ],
 )
 def test_declaration_form_refuses_bad_fields(web: Web, fields: dict[str, str], words: str) -> None:
@@ -252,7 +291,8 @@ def test_declaration_file_and_bank_statement_refuse_huge_amounts() -> None:
     ).encode()
     items, errors = parse_file(Path("ke_khai.csv"), csv)
     assert [i.row for i in items] == [2]
-    assert [(e.row, e.column) for e in errors] == [(3, "salary"), (4, "from_month")]
+    # the column as the file heads it (the officer's words), and the row
+    assert [(e.row, e.column) for e in errors] == [(3, "Mức lương"), (4, "Từ tháng")]
     assert "vượt giới hạn 1.000.000.000.000.000 đồng" in errors[0].reason
     statement = (
         "Mã giao dịch,Ngày giao dịch,Số tiền,Nội dung\n"
@@ -261,7 +301,8 @@ def test_declaration_file_and_bank_statement_refuse_huge_amounts() -> None:
     ).encode()
     rows, _ignored = parse_statement(Path("sao_ke.csv"), statement)
     assert [r.record is not None for r in rows] == [True, False]
-    assert [(e.row, e.column) for e in rows[1].errors] == [(3, "amount")]
+    assert [(e.row, e.column) for e in rows[1].errors] == [(3, "Số tiền")]
+    assert "vượt giới hạn 1.000.000.000.000.000 đồng" in rows[1].errors[0].reason
 
 
 # --- request bodies ---------------------------------------------------------------------------
@@ -394,3 +435,29 @@ def test_large_declared_length_is_refused_before_reading(engine: Engine) -> None
         headers={"Content-Type": "application/json", "Content-Length": str(10**12)},
     )
     assert r.status_code == 413
+
+
+# --- the calculators' API: found by probing every field with extreme values ---------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "payload", "field", "code"),
+    [
+        # took 149 s (a loop over the months up to year 9999): now refused at once
+        ("household_hi", {"period": "9999-12", "members": 2, "months": 12}, "period", "invalid_format"),
+        # took seconds (one amount per member)
+        ("household_hi", {"period": "2026-03", "members": 10**6, "months": 12}, "members", "out_of_range"),
+        # was a 500 (ValueError: year 10039 is out of range)
+        ("retirement_age", {"gender": "male", "birth_date": "9999-12-31"}, "birth_date", "out_of_range"),
+        ("contribution", {"period": "2026-03", "salary": 10**20, "region": 1}, "salary", "out_of_range"),
+    ],
+)
+def test_calculators_refuse_extreme_inputs(
+    web: Web, name: str, payload: dict[str, Any], field: str, code: str
+) -> None:
+    c = web.client
+    sign_in(c, "director")
+    r = c.post(f"/api/v1/calc/{name}", json=payload, headers={"X-CSRF-Token": csrf_of(c, "/")})
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert (error["field"], error["code"]) == (field, code)

@@ -112,7 +112,8 @@ _SPECS = (
         "Law on Health Insurance Art. 13.1(e); Decree 146/2018/NĐ-CP Art. 7; Decree 188/2025/NĐ-CP",
         (
             PERIOD,
-            _count("members", "Members joining", "Số thành viên tham gia", minimum=1),
+            # bounded: the calculation is per member (a count of 10^6 took seconds)
+            _count("members", "Members joining", "Số thành viên tham gia", minimum=1, maximum=100),
             FieldSpec(
                 "months", "integer", "Months paid at once", "Phương thức đóng (tháng)", choices=(3, 6, 12)
             ),

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ansinh.core.money import MAX_AMOUNT_DONG
 from ansinh.law.calculators.base import CalculationError
-from ansinh.law.periods import Period
+from ansinh.law.periods import checked_period
 
 KINDS = ("period", "date", "dong", "integer", "choice", "choices", "boolean")
 
@@ -63,7 +64,8 @@ class FieldSpec:
             if not isinstance(raw, str):
                 raise CalculationError("wrong_type", name, "expected a period as text YYYY-MM")
             try:
-                return Period.parse(raw)
+                # a plausible year (1995–2100): a period of 9999-12 took minutes to compute
+                return checked_period(raw, name)
             except ValueError as error:
                 raise CalculationError("invalid_format", name, str(error)) from None
         if self.kind == "date":
@@ -72,11 +74,15 @@ class FieldSpec:
             try:
                 if len(raw) != 10:
                     raise ValueError(raw)
-                return date.fromisoformat(raw)
+                day = date.fromisoformat(raw)
             except ValueError:
                 raise CalculationError(
                     "invalid_format", name, f"a date is written YYYY-MM-DD, got {raw!r}"
                 ) from None
+            # birth dates from 1900, events until 2100: 9999-12-31 overflowed the date arithmetic
+            if not date(1900, 1, 1) <= day <= date(2100, 12, 31):
+                raise CalculationError("out_of_range", name, f"a date from 1900 to 2100, got {raw}")
+            return day
         if self.kind in ("dong", "integer"):
             if isinstance(raw, bool) or not isinstance(raw, int):
                 what = "a whole number of đồng" if self.kind == "dong" else "a whole number"
@@ -86,6 +92,9 @@ class FieldSpec:
                     "invalid_choice", name, f"expected one of {list(self.choices)}, got {raw}"
                 )
             self._check_range(raw)
+            if self.kind == "dong" and abs(raw) > MAX_AMOUNT_DONG:
+                limit = f"{MAX_AMOUNT_DONG:,}".replace(",", ".")
+                raise CalculationError("out_of_range", name, f"must be at most {limit} đồng, got {raw}")
             return raw
         if self.kind == "boolean":
             if not isinstance(raw, bool):
