@@ -106,7 +106,7 @@ def test_commune_officer_sees_own_commune_only(web: Web) -> None:
     assert c.get(f"/coverage/areas/{COMMUNE_B}").status_code == 404
     assert c.get(f"/coverage/areas/{COMMUNE_B}/people", params={"indicator": "hi"}).status_code == 404
     assert c.get("/coverage/areas/42").status_code == 404
-    assert c.get("/coverage/report").status_code == 404
+    assert c.get("/coverage/report").status_code == 403  # the leadership report is province-wide
     assert c.get("/api/v1/coverage/indicators", params={"area": COMMUNE_B}).status_code == 404
     assert c.get("/coverage/outreach", params={"commune": COMMUNE_B}).text.count("Xã Thạch Hà") == 0
     # outreach: a campaign, an outcome for a person of the commune; another commune's person is not found
