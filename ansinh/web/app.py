@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
+from ansinh.core.audit import guard as audit_guard
 from ansinh.core.db import get_engine, session_factory
 from ansinh.web.deps import current_principal, validate_request
 from ansinh.web.domains import domain_web_modules, navigation
@@ -140,7 +141,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         dependencies=[Depends(validate_request), Depends(enforce_csrf)],
     )
     app.state.engine = engine or get_engine()
-    app.state.sessions = session_factory(app.state.engine)
+    # every change a request makes commits with its audit entry, or not at all
+    app.state.sessions = audit_guard(session_factory(app.state.engine))
     app.state.features = {"calculators": False}
     app.state.body_limits = BodyLimits.from_settings()
     app.add_middleware(LimitBodies)  # inside browser_hygiene: its 413 answers get the headers too
