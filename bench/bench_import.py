@@ -112,7 +112,8 @@ def fresh_database(url: str, areas: Path) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
     else:
-        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        admin = create_engine(parsed.set(drivername="postgresql+psycopg", database="postgres"),
+                              isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
