@@ -14,6 +14,11 @@ _SPACES = re.compile(r"\s+")
 
 def nfc(text: str) -> str:
     """Unicode NFC with single spaces: how names are stored."""
+    # Most cells already are (checked in C, without building a new string): an import of millions
+    # of names calls this for each. ``isprintable`` is False for every whitespace but the ASCII space.
+    if (text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
+            and unicodedata.is_normalized("NFC", text)):
+        return text
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 

@@ -18,10 +18,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_PERSONAL_ID = re.compile(r"^\d{12}$")
-_SI_NUMBER = re.compile(r"^\d{10}$")
-_HI_CARD = re.compile(r"^([A-Z]{2})([1-5])(\d{2})(\d{10})$")
-_TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
+# re.ASCII: \d would also take other scripts' digits (Arabic-Indic, full-width), which no register holds
+_PERSONAL_ID = re.compile(r"^\d{12}$", re.ASCII)
+_SI_NUMBER = re.compile(r"^\d{10}$", re.ASCII)
+_HI_CARD = re.compile(r"^([A-Z]{2})([1-5])(\d{2})(\d{10})$", re.ASCII)
+_TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$", re.ASCII)
 
 
 class InvalidIdentifier(ValueError):
@@ -46,7 +47,7 @@ def validate_personal_id(value: str, *, birth_date: date | None = None, gender: 
             raise InvalidIdentifier(
                 f"personal ID digit 4 is {value[3]}, but a {gender} born in {birth_date.year} has {expected}"
             )
-    if birth_date is not None and value[4:6] != f"{birth_date.year % 100:02d}":
+    if birth_date is not None and int(value[4:6]) != birth_date.year % 100:
         raise InvalidIdentifier(
             f"personal ID digits 5–6 are {value[4:6]}, but the birth year is {birth_date.year}"
         )

@@ -77,8 +77,8 @@ def test_a_file_of_five_batches_is_checked_and_written_n_rows_at_a_time(
     path = _file(tmp_path, [_row(i) for i in range(5 * N)])
     report = import_file(areas, "persons", path, actor="test", batch_rows=N)
     assert (report.rows_total, report.inserted, report.error_count, report.written) == (5 * N, 5 * N, 0, True)
-    # pass 1 resolves 5 batches of N (reads only), pass 2 resolves and writes 5 batches of N
-    assert batches == [("resolve", N)] * 5 + [("resolve", N), ("apply", N)] * 5
+    # one pass: each batch of N is checked against the database, then written
+    assert batches == [("resolve", N), ("apply", N)] * 5
     assert _count(areas, Person) == 5 * N
     again = import_file(areas, "persons", path, actor="test", batch_rows=N)
     assert again.already_imported_at is not None and _count(areas, Person) == 5 * N
@@ -92,7 +92,8 @@ def test_a_bad_row_at_the_end_of_a_multi_batch_file_writes_nothing(
     assert report.rejected and not report.written
     assert [(e.row, e.column, e.value, e.reason) for e in report.errors] == [
         (5 * N + 1, "Ngày sinh", "31/02/1988", "impossible date '31/02/1988' (no such day)")]
-    assert all(stage == "resolve" for stage, _ in batches)  # the writing pass never started
+    # the first four batches were written, then rolled back with the fifth's error
+    assert batches == [("resolve", N), ("apply", N)] * 4 + [("resolve", N - 1)]
     assert _count(areas, Person) == 0
     assert _count(areas, ImportBatch) == 1  # the areas file only
     with (tmp_path / "p.csv.errors.csv").open(encoding="utf-8-sig") as handle:
@@ -152,8 +153,8 @@ def test_duplicates_across_batches_and_skip_invalid(areas: Engine, tmp_path: Pat
 def test_a_person_created_by_an_earlier_batch_named_twice_later_rolls_back(
         areas: Engine, tmp_path: Path) -> None:
     """Row 2 (batch 1) brings a person with no SI number; rows 22 and 23 (batch 2) give the same
-    personal ID with two new SI numbers. The checking pass sees no such person yet (no error); the
-    writing pass finds row 2's person for both: nothing is written, the rows are listed."""
+    personal ID with two new SI numbers. Batch 2 is checked against the database as batch 1 left it:
+    both find row 2's person, the second is refused, and nothing is written."""
     first = _row(1)
     pid, _si, rest = first.split(",", 2)
     lines = ([f"{pid},,{rest}"] + [_row(i) for i in range(100, 100 + N - 1)]
@@ -187,3 +188,87 @@ def test_an_amount_of_ten_to_the_twenty_is_a_row_error(engine: Engine, tmp_path:
     assert (kept.inserted, kept.quarantined) == (1, 1)
     with Session(engine) as s:
         assert s.scalars(select(Participation.salary)).all() == [8_500_000]
+
+
+def _person_indexes(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' "
+            "AND sql IS NOT NULL").tuples().all())
+
+
+def test_a_bulk_load_on_sqlite_builds_the_search_indexes_at_the_end(
+        sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load larger than the table drops the secondary indexes its look-ups do not use and builds
+    them again before the commit; a refused load leaves them as they were. (SQLite only:
+    PostgreSQL keeps its indexes during a load.)"""
+    from ansinh.registry.importing import bulk
+
+    areas = sqlite_engine
+    assert import_file(areas, "areas", _copy("areas_42.csv", tmp_path), actor="test").written
+
+    before = _person_indexes(areas)
+    assert {"ix_persons_name_key", "ix_persons_commune_code", "ix_persons_personal_id"} <= set(before)
+    monkeypatch.setattr(bulk, "MIN_ROWS", 10)
+    dropped: list[list[str]] = []
+    deferred = bulk.indexes_deferred
+
+    def spy(*args: Any) -> Any:
+        manager = deferred(*args)
+
+        class Spy:
+            def __enter__(self) -> list[str]:
+                names = manager.__enter__()
+                dropped.append(sorted(names))
+                with areas.connect() as other:  # another connection still sees every index
+                    assert set(_person_indexes(areas)) == set(before)
+                    other.close()
+                return names
+
+            def __exit__(self, *exc: Any) -> Any:
+                return manager.__exit__(*exc)
+
+        return Spy()
+
+    monkeypatch.setattr("ansinh.registry.importing.service.indexes_deferred", spy)
+    lines = [_row(i) for i in range(3 * N)] + ["042088001234,,X,31/02/1988,Nam,18631\n"]
+    bad = _file(tmp_path, lines, "bad.csv")
+    assert import_file(areas, "persons", bad, actor="test", batch_rows=N).rejected
+    assert _person_indexes(areas) == before and _count(areas, Person) == 0
+    path = _file(tmp_path, [_row(i) for i in range(3 * N)])
+    report = import_file(areas, "persons", path, actor="test", batch_rows=N)
+    assert report.written and report.inserted == 3 * N
+    assert dropped[-1] == ["ix_persons_commune_code", "ix_persons_household_id", "ix_persons_merged_into_id",
+                           "ix_persons_name_key"]
+    assert _person_indexes(areas) == before  # the same definitions, built from the loaded table
+    with areas.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM persons WHERE name_key = 'x'").all()
+        assert "ix_persons_name_key" in " ".join(str(r) for r in plan)
+    # a second file into a table larger than it keeps the indexes in place
+    dropped.clear()
+    small = _file(tmp_path, [_row(i) for i in range(1000, 1000 + N)], "small.csv")
+    monkeypatch.setattr(bulk, "MIN_ROWS", 1)
+    assert import_file(areas, "persons", small, actor="test", batch_rows=N).inserted == N
+    assert dropped == [[]]
+
+
+def test_collection_is_paused_during_an_import_and_restored_after() -> None:
+    import gc
+
+    from ansinh.registry.importing.service import collection_paused
+
+    assert gc.isenabled()
+    with collection_paused():
+        assert not gc.isenabled()
+        with collection_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collection_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()

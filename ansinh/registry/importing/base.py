@@ -121,21 +121,24 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 class RowReader:
     """Typed access to one row's cells; every failure becomes a :class:`RowError` on the item."""
 
+    __slots__ = ("cells", "headings", "item")
+
     def __init__(self, item: Item[Any], headings: dict[str, str]) -> None:
         self.item = item
+        self.cells = item.cells
         self.headings = headings
 
     def raw(self, column: str) -> str:
-        return self.item.cells.get(column, "")
+        return self.cells.get(column, "")
 
     def error(self, column: str, reason: str, value: str | None = None) -> None:
         self.item.errors.append(
             RowError(self.item.row, self.headings.get(column, column),
-                     self.raw(column) if value is None else value, reason)
+                     self.cells.get(column, "") if value is None else value, reason)
         )
 
     def _get(self, column: str, required: bool) -> str | None:
-        value = self.raw(column)
+        value = self.cells.get(column)
         if not value:
             if required:
                 self.error(column, "required")
@@ -159,8 +162,10 @@ class RowReader:
 
     def parse(self, column: str, parser: Callable[[str], fields.T], *, required: bool = False
               ) -> fields.T | None:
-        value = self._get(column, required)
-        if value is None:
+        value = self.cells.get(column)  # inlined _get: called for every cell of millions of rows
+        if not value:
+            if required:
+                self.error(column, "required")
             return None
         try:
             return parser(value)
@@ -180,6 +185,11 @@ class Importer(ABC, Generic[R]):
     #: column → (table column it must exist in, reason with {value}); checked in bulk by the
     #: service for every row, even rows with other errors, so that no problem hides another.
     references: ClassVar[dict[str, tuple[Any, str]]] = {}
+    #: (table, indexes none of :meth:`resolve`'s look-ups use): on SQLite a large load builds them
+    #: at the end instead of row by row (:mod:`.bulk`).
+    deferred_indexes: ClassVar[tuple[str, tuple[str, ...]]] = ("", ())
+    #: About how many bytes a row of this kind takes in a CSV file (to judge a file's size).
+    row_bytes: ClassVar[int] = 100
 
     def __init__(self, *, today: date | None = None) -> None:
         self.today = today or date.today()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
+from functools import lru_cache
 from typing import TypeVar
 
 from ansinh.core.money import MAX_AMOUNT_DONG, AmountOutOfRange, check_amount
@@ -35,6 +36,7 @@ def clean_text(value: str) -> str:
     return nfc(value)
 
 
+@lru_cache(maxsize=1 << 16)  # a province's birth dates are a few tens of thousands of days
 def parse_date(value: str) -> date:
     """dd/mm/yyyy (also with - or .) or yyyy-mm-dd; impossible dates such as 31/02 are refused."""
     value = value.strip()
@@ -139,8 +141,13 @@ def wage_region(value: str) -> int:
     return regions[key]
 
 
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+
+
 def phone(value: str) -> str:
-    compact = re.sub(r"[\s.\-()]", "", value)
+    if value.isascii() and value.isdigit() and 9 <= len(value) <= 11:
+        return value  # already compact, as most cells are
+    compact = _PHONE_SEPARATORS.sub("", value)
     if compact.startswith("+84"):
         compact = "0" + compact[3:]
     if not (compact.isascii() and compact.isdigit() and 9 <= len(compact) <= 11):

@@ -101,6 +101,10 @@ class PersonsImporter(Importer[PersonRecord]):
         "household_code": (Household.code, "unknown household {value}; import the households first"),
     }
 
+    deferred_indexes = ("persons", ("ix_persons_name_key", "ix_persons_commune_code",
+                                    "ix_persons_household_id", "ix_persons_merged_into_id"))
+    row_bytes = 90
+
     def __init__(self, *, today: date | None = None) -> None:
         super().__init__(today=today)
         #: stored person id → the row that names it, across the batches of one import

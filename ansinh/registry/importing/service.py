@@ -3,21 +3,18 @@
     report = import_file(engine, "persons", Path("xa_18631.csv"), actor="cli:lan")
 
 The file is streamed in batches of :data:`BATCH_ROWS` rows (nhập theo lô), so that memory does not
-grow with the file (a list of 2.2 million persons is never held whole), in two passes:
-
-1. *checking* (kiểm tra), reads only: checksum (a file already in ``import_batches`` is a no-op) →
-   match headings → per batch: parse every row (pure) → duplicates inside the file → cross-row
-   checks → references checked against the database in bulk → the importer's own checks. What
-   stays from one batch to the next is compact: the errors (spooled to a temporary file; the
-   report keeps the first :data:`~.base.MAX_ERRORS_KEPT`), one bit per bad row, and a 128-bit
-   number per natural key for the duplicate checks (:func:`~.base.compact_key`).
-2. *writing* (ghi), only if every row is good or ``skip_invalid``: the file is read again and each
-   batch is planned against the database and written, all batches in ONE transaction with the
-   quarantine file and the batch record. A process killed mid-way (or any error) commits nothing.
-   A row that only a later batch finds wrong (it names a person an earlier batch of the same file
-   just created, twice) rolls the whole import back, or, with ``skip_invalid``, goes to quarantine.
-   The file's checksum is taken again before the commit: a file changed between the passes is
-   refused.
+grow with the file (a list of 2.2 million persons is never held whole), in ONE pass and ONE
+transaction: checksum (a file already in ``import_batches`` is a no-op) → match headings → per
+batch: parse every row (pure) → duplicates inside the file → cross-row checks → references checked
+against the database in bulk → the importer's own checks (against the database as the earlier
+batches of the same file left it: a row naming a person an earlier row just created finds that
+person) → write the batch. What stays from one batch to the next is compact: the errors (spooled
+to a temporary file; the report keeps the first :data:`~.base.MAX_ERRORS_KEPT`), one bit per bad
+row, and a 128-bit number per natural key for the duplicate checks (:func:`~.base.compact_key`).
+After the first bad row (without ``skip_invalid``) nothing more is written but every row is still
+checked; the transaction is then rolled back. A process killed mid-way (or any error) commits
+nothing. The file's checksum is taken again before the commit: a file changed while it was read
+is refused.
 
 If any row has an error and not ``skip_invalid``, nothing is written and the error table
 (FILE.errors.csv: row, column, value, reason) lists every problem. Nothing is lost: every data row
@@ -28,9 +25,12 @@ commit, so a failure to write it rolls the import back).
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -53,6 +53,7 @@ from ansinh.registry.importing.base import (
     RowReader,
     compact_key,
 )
+from ansinh.registry.importing.bulk import indexes_deferred
 from ansinh.registry.importing.employers import EmployersImporter
 from ansinh.registry.importing.households import HouseholdsImporter
 from ansinh.registry.importing.lookup import rows_where_in
@@ -75,13 +76,39 @@ PROGRESS_EVERY = 2000
 #: of parsed rows weighs a few tens of MB whatever the file.
 BATCH_ROWS = 20_000
 HASH_CHUNK = 1 << 20
+#: Batches between two full garbage collections while an import runs (:func:`collection_paused`).
+FULL_COLLECTION_BATCHES = 10
 
 
 def _nothing(_stage: str, _done: int, _total: int) -> None:
     return None
 
 
-class _Rows:
+_pause = {"depth": 0, "was_enabled": True}
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Automatic garbage collection off while an import runs (re-entrant, across threads too). An
+    import allocates millions of short-lived objects; each collection walks every live object, and
+    they cost a fifth of the import's time. Rows make no reference cycles (reference counting frees
+    them); the caller collects the young generations after each batch."""
+    with _pause_lock:
+        if _pause["depth"] == 0:
+            _pause["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _pause["depth"] += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pause["depth"] -= 1
+            if _pause["depth"] == 0 and _pause["was_enabled"]:
+                gc.enable()
+
+
+class FileRows:
     """The data rows of one file as parsed items, read from the file (or ``data``) each time the
     rows are iterated."""
 
@@ -112,12 +139,12 @@ class _Rows:
 
     def __iter__(self) -> Iterator[Item[Any]]:
         raw, _headings, body = self._open()
-        importer, index = self.importer, self.index
+        importer = self.importer
         reader_headings = importer.headings
+        names, positions = list(self.index), list(self.index.values())
         try:
-            for number, cells in body:
-                width = len(cells)
-                named = {c: cells[i] if i < width else "" for c, i in index.items()}
+            for number, cells in body:  # padded to the heading row's width by the reader
+                named = dict(zip(names, [cells[i] for i in positions], strict=True))
                 item: Item[Any] = Item(row=number, original=cells, cells=named)
                 item.record = importer.parse(RowReader(item, reader_headings))
                 yield item
@@ -139,7 +166,7 @@ def parse_rows(importer: Importer[Any], path: Path, data: bytes,
                progress: Progress = _nothing) -> tuple[list[str], list[Item[Any]], list[str]]:
     """Pure part of an import of a small file in memory: (file headings, parsed items with their
     errors, ignored headings). Raises :class:`ImportFileError` when the file as a whole is unusable."""
-    rows = _Rows(importer, path, data)
+    rows = FileRows(importer, path, data)
     items: list[Item[Any]] = []
     for n, item in enumerate(rows, 1):
         items.append(item)
@@ -178,29 +205,11 @@ def _flag_duplicates(importer: Importer[Any], items: Sequence[Item[Any]], seen: 
             importer.error(item, column, f"duplicate of row {first} (same {heading})", value)
 
 
-class _RowSet:
-    """Row numbers as one bit each (the bad rows of a file of millions)."""
-
-    def __init__(self) -> None:
-        self.bits = bytearray()
-
-    def add(self, row: int) -> None:
-        index = row >> 3
-        if index >= len(self.bits):
-            self.bits.extend(bytes(index + 1 - len(self.bits) + 4096))
-        self.bits[index] |= 1 << (row & 7)
-
-    def __contains__(self, row: int) -> bool:
-        index = row >> 3
-        return index < len(self.bits) and bool(self.bits[index] >> (row & 7) & 1)
-
-
 class _ErrorSpool:
     """Every error of an import, in row order, in a temporary file; the first few in memory."""
 
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        self.bad = _RowSet()
         self._file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
         self._writer = csv.writer(self._file)
 
@@ -210,7 +219,6 @@ class _ErrorSpool:
         for item in items:
             if not item.errors:
                 continue
-            self.bad.add(item.row)
             report.rows_with_errors += 1
             for e in item.errors:
                 report.error_count += 1
@@ -223,17 +231,6 @@ class _ErrorSpool:
         self._file.seek(0)
         for row, column, value, reason in csv.reader(self._file):
             yield RowError(int(row), column, value, reason)
-
-    def by_row(self) -> Iterator[tuple[int, list[RowError]]]:
-        """(row, its errors), in row order."""
-        current: list[RowError] = []
-        for error in self:
-            if current and current[0].row != error.row:
-                yield current[0].row, current
-                current = []
-            current.append(error)
-        if current:
-            yield current[0].row, current
 
     def close(self) -> None:
         self._file.close()
@@ -287,19 +284,14 @@ def import_file(
 
     spool = _ErrorSpool(report)
     try:
-        checker = IMPORTERS[kind](today=today)
-        checker.source = f"import {kind} {path.name}"
-        rows = _Rows(checker, path)
+        importer = IMPORTERS[kind](today=today)
+        importer.source = f"import {kind} {path.name}"
+        rows = FileRows(importer, path)
         report.ignored_headings = rows.ignored
-        with session_factory(engine)() as session:
-            _check(session, checker, rows, spool, batch_rows, progress)
-        if report.error_count and not skip_invalid:
-            report.errors_path = write_errors(errors_path or sibling(path, ".errors.csv"), spool)
-            return report
         try:
-            _write(engine, kind, path, report, spool, actor=actor, skip_invalid=skip_invalid, today=today,
-                   batch_rows=batch_rows,
-                   quarantine_path=quarantine_path or sibling(path, ".quarantine.csv"), progress=progress)
+            _import(engine, kind, path, importer, rows.headings, rows.batches(batch_rows), spool, actor=actor,
+                    skip_invalid=skip_invalid,
+                    quarantine_path=quarantine_path or sibling(path, ".quarantine.csv"), progress=progress)
         except _Rejected:
             report.errors_path = write_errors(errors_path or sibling(path, ".errors.csv"), spool)
         return report
@@ -307,75 +299,53 @@ def import_file(
         spool.close()
 
 
-def _check(session: Session, importer: Importer[Any], rows: _Rows, spool: _ErrorSpool, batch_rows: int,
-           progress: Progress) -> None:
-    """Pass 1: every row validated, batch by batch; nothing written."""
+def _check_batch(session: Session, importer: Importer[Any], batch: list[Item[Any]],
+                 seen: dict[int, int]) -> None:
+    """Every check of one batch, in order: duplicates inside the file, cross-row checks, references,
+    then the importer's own checks against the database (which also plan the writes)."""
+    _flag_duplicates(importer, batch, seen)
+    importer.check_file(batch)
+    check_references(session, importer, batch)
+    importer.resolve(session, [i for i in batch if i.ok])
+
+
+def _import(engine: Engine, kind: str, path: Path, importer: Importer[Any], headings: list[str],
+            batches: Iterator[list[Item[Any]]], spool: _ErrorSpool, *, actor: str, skip_invalid: bool,
+            quarantine_path: Path, progress: Progress) -> None:
+    """One pass over the file, batch by batch, in ONE transaction: each batch is checked against
+    the database as the earlier batches left it, then written. After the first bad row (without
+    ``skip_invalid``) nothing more is written but every row is still checked, so that the error
+    table lists them all; the transaction is then rolled back (:class:`_Rejected`)."""
     report = spool.report
     seen: dict[int, int] = {}
-    for batch in rows.batches(batch_rows):
-        _flag_duplicates(importer, batch, seen)
-        importer.check_file(batch)
-        check_references(session, importer, batch)
-        importer.resolve(session, [i for i in batch if i.ok])
-        spool.add(batch)
-        report.rows_total += len(batch)
-        progress("validating", report.rows_total, 0)
-    session.rollback()  # reads only; make that explicit
-    progress("validating", report.rows_total, report.rows_total)
-
-
-def _write(engine: Engine, kind: str, path: Path, report: ImportReport, spool: _ErrorSpool, *, actor: str,
-           skip_invalid: bool, today: date | None, batch_rows: int, quarantine_path: Path,
-           progress: Progress) -> None:
-    """Pass 2: the good rows written batch by batch in one transaction, the others quarantined."""
-    importer = IMPORTERS[kind](today=today)
-    importer.source = f"import {kind} {path.name}"
-    rows = _Rows(importer, path)
-    known_errors = spool.by_row()
-    pending = next(known_errors, None)
     quarantine: QuarantineFile | None = None
-    late: list[Item[Any]] = []  # rows only this pass found wrong
-    done = 0
     try:
-        with unit_of_work(engine) as session:
-            if report.rows_with_errors:
-                quarantine = QuarantineFile(quarantine_path, rows.headings)
-            progress("writing", 0, report.rows_total)
-            for batch in rows.batches(batch_rows):
-                good: list[Item[Any]] = []
-                for item in batch:
-                    if item.row not in spool.bad:
-                        good.append(item)
-                        continue
-                    while pending is not None and pending[0] < item.row:
-                        pending = next(known_errors, None)
-                    errors = pending[1] if pending is not None and pending[0] == item.row else []
-                    assert quarantine is not None
-                    quarantine.add(item.row, item.original, errors)
-                if any(not i.ok for i in good):  # the file changed since the first pass
-                    raise ImportFileError(_CHANGED)
-                importer.resolve(session, good)
-                wrong = [i for i in good if i.errors]
-                if wrong:
-                    late.extend(wrong)
-                    if not skip_invalid:
-                        continue  # keep looking, to list them all; rolled back below
+        table, indexes = importer.deferred_indexes
+        expected_rows = path.stat().st_size // importer.row_bytes
+        with (unit_of_work(engine) as session, collection_paused(),
+              indexes_deferred(session, table, indexes, expected_rows)):
+            for batch in batches:
+                _check_batch(session, importer, batch, seen)
+                bad = [i for i in batch if not i.ok]
+                spool.add(bad)
+                report.rows_total += len(batch)
+                if bad and skip_invalid:
                     if quarantine is None:
-                        quarantine = QuarantineFile(quarantine_path, rows.headings)
-                    for item in wrong:
+                        quarantine = QuarantineFile(quarantine_path, headings)
+                    for item in bad:
                         quarantine.add(item.row, item.original, item.errors)
-                    good = [i for i in good if not i.errors]
-                if late and not skip_invalid:
-                    continue
-                importer.apply(session, good, actor)
-                for item in good:
-                    setattr(report, item.outcome, getattr(report, item.outcome) + 1)
-                done += len(batch)
-                progress("writing", done, report.rows_total)
-            if late:
-                spool.add(late)
-                if not skip_invalid:
-                    raise _Rejected
+                if report.error_count == 0 or skip_invalid:
+                    good = [i for i in batch if i.ok] if bad else batch
+                    importer.apply(session, good, actor)
+                    for item in good:
+                        setattr(report, item.outcome, getattr(report, item.outcome) + 1)
+                progress("writing" if report.error_count == 0 or skip_invalid else "validating",
+                         report.rows_total, 0)
+                # what a batch leaves behind: the young generations each time (cheap), all of them
+                # now and then (the database layer makes a few reference cycles that age)
+                gc.collect(2 if report.rows_total % (FULL_COLLECTION_BATCHES * len(batch)) == 0 else 1)
+            if report.error_count and not skip_invalid:
+                raise _Rejected
             if file_sha256(path) != report.sha256:
                 raise ImportFileError(_CHANGED)
             report.quarantined = report.rows_with_errors
@@ -392,10 +362,13 @@ def _write(engine: Engine, kind: str, path: Path, report: ImportReport, spool: _
                            "updated": report.updated, "unchanged": report.unchanged,
                            "quarantined": report.quarantined})
             report.written = True
+            progress("writing", report.rows_total, report.rows_total)
     except BaseException:
         report.inserted = report.updated = report.unchanged = report.quarantined = 0
         report.written = False
         report.quarantine_path = None
+        if quarantine is not None:
+            quarantine.path.unlink(missing_ok=True)  # it describes an import that did not happen
         raise
     finally:
         if quarantine is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -29,9 +30,39 @@ def diff(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> Changes:
 
 
 def bulk_insert(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        # Core insert on the table: the ORM bulk path costs about twice as much per row
-        session.execute(insert(model.__table__), list(rows))
+    """INSERT the rows (dicts with the same keys): one executemany per set of keys, straight to
+    the driver when the keys cover every column that has a Python-side default (SQLAlchemy's
+    per-row parameter building cost as much as SQLite's own work: a 2.2M-person import spent
+    10 s on it); the values still go through each column type's bind processor."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row)].append(row)
+    table = model.__table__
+    for keys, group in groups.items():
+        connection = session.connection()
+        dialect = connection.dialect
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+        order = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+        if sorted(order) != sorted(keys):  # a default to compute: let SQLAlchemy do it
+            session.execute(insert(table), group)
+            continue
+        processors = {k: table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys}
+        if compiled.positional:
+            take = itemgetter(*order)
+            converters = [(i, f) for i, f in enumerate(processors[k] for k in order) if f is not None]
+            if len(order) == 1:
+                params: list[Any] = [[r[order[0]]] for r in group]
+            else:
+                params = [list(take(r)) for r in group] if converters else [take(r) for r in group]
+            for index, convert in converters:
+                for values in params:
+                    values[index] = convert(values[index])
+            if converters or len(order) == 1:
+                params = [tuple(values) for values in params]  # SQLAlchemy takes tuples, not lists
+        else:
+            active = [(k, f) for k, f in processors.items() if f]
+            params = [r | {k: f(r[k]) for k, f in active} if active else r for r in group]
+        connection.exec_driver_sql(str(compiled), params)
 
 
 def bulk_update(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
