@@ -29,6 +29,7 @@ import gc
 import hashlib
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -76,8 +77,8 @@ PROGRESS_EVERY = 2000
 #: of parsed rows weighs a few tens of MB whatever the file.
 BATCH_ROWS = 20_000
 HASH_CHUNK = 1 << 20
-#: Batches between two full garbage collections while an import runs (:func:`collection_paused`).
-FULL_COLLECTION_BATCHES = 10
+#: Batches between two garbage collections while an import runs (:func:`collection_paused`).
+COLLECTION_BATCHES = 10
 
 
 def _nothing(_stage: str, _done: int, _total: int) -> None:
@@ -319,6 +320,7 @@ def _import(engine: Engine, kind: str, path: Path, importer: Importer[Any], head
     report = spool.report
     seen: dict[int, int] = {}
     quarantine: QuarantineFile | None = None
+    batches_done = 0
     try:
         table, indexes = importer.deferred_indexes
         expected_rows = path.stat().st_size // importer.row_bytes
@@ -337,13 +339,17 @@ def _import(engine: Engine, kind: str, path: Path, importer: Importer[Any], head
                 if report.error_count == 0 or skip_invalid:
                     good = [i for i in batch if i.ok] if bad else batch
                     importer.apply(session, good, actor)
-                    for item in good:
-                        setattr(report, item.outcome, getattr(report, item.outcome) + 1)
+                    outcomes = Counter(item.outcome for item in good)
+                    report.inserted += outcomes["inserted"]
+                    report.updated += outcomes["updated"]
+                    report.unchanged += outcomes["unchanged"]
                 progress("writing" if report.error_count == 0 or skip_invalid else "validating",
                          report.rows_total, 0)
-                # what a batch leaves behind: the young generations each time (cheap), all of them
-                # now and then (the database layer makes a few reference cycles that age)
-                gc.collect(2 if report.rows_total % (FULL_COLLECTION_BATCHES * len(batch)) == 0 else 1)
+                batches_done += 1
+                if batches_done % COLLECTION_BATCHES == 0:
+                    # the few reference cycles the database layer makes; a collection costs as
+                    # much as the objects alive (one batch), whatever has been freed since
+                    gc.collect()
             if report.error_count and not skip_invalid:
                 raise _Rejected
             if file_sha256(path) != report.sha256:
