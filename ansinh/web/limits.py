@@ -31,8 +31,9 @@ from datetime import date, datetime
 from typing import IO
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -160,6 +161,10 @@ def today_in_vietnam() -> date:
     return datetime.now(VIETNAM_TIME).date()
 
 
+#: Bytes reserved at a time against the daily quota while an upload streams.
+QUOTA_STEP = 8 * 1024 * 1024
+
+
 class DailyQuota:
     """Bytes one API token has sent today (``api_token_usage``) against ``limit``."""
 
@@ -174,21 +179,31 @@ class DailyQuota:
             row = s.get(ApiTokenUsage, (self.token_id, self.day))
             return row.bytes if row is not None else 0
 
+    def reserve(self, nbytes: int, *, request: bool = False) -> bool:
+        """Add ``nbytes`` to today's count if the total stays within the limit, in one conditional
+        UPDATE: two uploads of the same token at the same moment cannot both pass a check made
+        before either had counted (the race of check-then-charge). False when it would exceed."""
+        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        with unit_of_work(self.engine) as s:
+            s.execute(insert(ApiTokenUsage).values(token_id=self.token_id, day=self.day, bytes=0, requests=0)
+                      .on_conflict_do_nothing())
+            done = s.execute(
+                update(ApiTokenUsage)
+                .where(ApiTokenUsage.token_id == self.token_id, ApiTokenUsage.day == self.day,
+                       ApiTokenUsage.bytes + nbytes <= self.limit)
+                .values(bytes=ApiTokenUsage.bytes + nbytes, requests=ApiTokenUsage.requests + int(request))
+            )
+            return bool(getattr(done, "rowcount", 0))
+
     def charge(self, nbytes: int) -> None:
-        """Add one request of ``nbytes`` to today's row (created on the day's first request)."""
-        for _attempt in range(2):
-            try:
-                with unit_of_work(self.engine) as s:
-                    done = s.execute(
-                        update(ApiTokenUsage)
-                        .where(ApiTokenUsage.token_id == self.token_id, ApiTokenUsage.day == self.day)
-                        .values(bytes=ApiTokenUsage.bytes + nbytes, requests=ApiTokenUsage.requests + 1)
-                    )
-                    if getattr(done, "rowcount", 0) == 0:
-                        s.add(ApiTokenUsage(token_id=self.token_id, day=self.day, bytes=nbytes, requests=1))
-                return
-            except IntegrityError:  # another request created the day's row meanwhile: add to it
-                continue
+        """Add bytes to today's count whatever the limit (a refused upload's bytes still count)."""
+        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        with unit_of_work(self.engine) as s:
+            s.execute(insert(ApiTokenUsage).values(token_id=self.token_id, day=self.day, bytes=0, requests=0)
+                      .on_conflict_do_nothing())
+            s.execute(update(ApiTokenUsage)
+                      .where(ApiTokenUsage.token_id == self.token_id, ApiTokenUsage.day == self.day)
+                      .values(bytes=ApiTokenUsage.bytes + nbytes))
 
 
 def quota_of(request: Request, engine: Engine) -> DailyQuota | None:
@@ -206,24 +221,34 @@ def quota_of(request: Request, engine: Engine) -> DailyQuota | None:
 
 async def receive_to_file(request: Request, engine: Engine, tmp: IO[bytes]) -> tuple[int, str]:
     """Stream the request body into ``tmp`` chunk by chunk; (size, SHA-256). The middleware bounds the
-    size; the token's daily quota is checked before (the declared length) and while the body streams,
-    and what was received is added to it (also when refused)."""
+    size; the token's daily quota is reserved atomically before the body is read (the declared
+    length) and in steps of :data:`QUOTA_STEP` while it streams, so that parallel uploads cannot
+    overrun it together; what was received counts (also when refused), what was reserved and not
+    received is given back."""
     quota = quota_of(request, engine)
-    used = quota.used() if quota is not None else 0
     declared = _declared_length(request.headers) or 0
-    if quota is not None and used + declared > quota.limit:
-        raise QuotaExceeded(quota.limit)
+    reserved = 0
+    if quota is not None:
+        if not quota.reserve(declared, request=True):
+            raise QuotaExceeded(quota.limit)
+        reserved = declared
     sha256 = hashlib.sha256()
     size = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
-            if quota is not None and used + size > quota.limit:
-                raise QuotaExceeded(quota.limit)
+            if quota is not None and size > reserved:
+                # a step ahead when the quota allows it, else exactly what has arrived
+                for step in (max(QUOTA_STEP, size - reserved), size - reserved):
+                    if quota.reserve(step):
+                        reserved += step
+                        break
+                else:
+                    raise QuotaExceeded(quota.limit)
             sha256.update(chunk)
             tmp.write(chunk)
     finally:
-        if quota is not None:
-            quota.charge(size)
+        if quota is not None and reserved != size:
+            quota.charge(size - reserved)  # give back the unused reservation (or count the refused chunk)
     tmp.seek(0)
     return size, sha256.hexdigest()

@@ -461,3 +461,41 @@ def test_calculators_refuse_extreme_inputs(
     assert r.status_code == 400, r.text
     error = r.json()["error"]
     assert (error["field"], error["code"]) == (field, code)
+
+
+def test_the_daily_quota_is_reserved_atomically(web: Web) -> None:
+    """Two uploads of one token at the same moment cannot both pass a check made before either
+    counted: each reservation is one conditional UPDATE."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ansinh.core.auth import digest
+    from ansinh.core.auth_models import ApiToken
+    from ansinh.web.limits import DailyQuota
+
+    token = _hospital_token(web)
+    with unit_of_work(web.engine) as s:
+        token_id = s.scalars(select(ApiToken.id).where(ApiToken.token_hash == digest(token))).one()
+    quota = DailyQuota(web.engine, token_id, limit=100)
+    with ThreadPoolExecutor(4) as pool:
+        granted = list(pool.map(lambda _n: quota.reserve(30, request=True), range(8)))
+    assert granted.count(True) == 3  # 3 × 30 ≤ 100 < 4 × 30, whatever the interleaving
+    assert quota.used() == 90
+    assert quota.reserve(10) and not quota.reserve(1)
+    quota.charge(-25)  # an upload that received less than it declared gives the rest back
+    assert quota.used() == 75
+    with unit_of_work(web.engine) as s:
+        assert s.get(ApiTokenUsage, (token_id, quota.day)).requests == 3  # type: ignore[union-attr]
+
+
+def test_a_small_chunked_upload_fits_the_rest_of_the_quota(web: Web) -> None:
+    """Reserving a step ahead never refuses an upload that fits what is left."""
+    web.client.app.state.body_limits = SMALL  # type: ignore[attr-defined]
+    token = _hospital_token(web)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/xml"}
+    body = b"<GIAMDINHHS>" + b" " * 6_000 + b"</GIAMDINHHS>"
+    for _ in range(3):
+        assert web.client.post("/api/v1/claims", content=_chunks(body), headers=headers).status_code == 200
+    small = b"<GIAMDINHHS></GIAMDINHHS>"  # 20,000 - 3 × 6,025 = 1,925 bytes left
+    assert web.client.post("/api/v1/claims", content=_chunks(small), headers=headers).status_code == 200
+    with unit_of_work(web.engine) as s:
+        assert s.scalars(select(ApiTokenUsage)).one().bytes == 3 * len(body) + len(small)
