@@ -139,6 +139,8 @@ FIRST_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(minutes=15)
 #: A key's failures are forgotten after this long without a new one.
 FORGET_AFTER = timedelta(hours=1)
+#: About one sign-in attempt in this many also purges the stale throttle rows.
+PURGE_ONE_IN = 200
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
@@ -581,7 +583,20 @@ def _claim(engine: Engine, keys: list[tuple[str, int]], now: datetime) -> int:
             row.last_failure_at = now
             delay = backoff(row.failures, free)
             row.blocked_until = now + delay if delay else None
+    if secrets.randbelow(PURGE_ONE_IN) == 0:
+        purge_throttles(engine, now)
     return 0
+
+
+def purge_throttles(engine: Engine, now: datetime) -> int:
+    """Forget the keys that no longer slow anyone (last failure older than :data:`FORGET_AFTER`, no
+    delay running): an attacker trying a million names or addresses must not grow the table for
+    ever. Run by about one attempt in :data:`PURGE_ONE_IN`; returns the rows removed."""
+    with Session(engine) as s, s.begin():
+        done = s.execute(delete(SignInThrottle).where(
+            SignInThrottle.last_failure_at < now - FORGET_AFTER,
+            (SignInThrottle.blocked_until.is_(None)) | (SignInThrottle.blocked_until < now)))
+        return int(getattr(done, "rowcount", 0) or 0)
 
 
 def _claim_turn(

@@ -482,3 +482,22 @@ def test_the_accounts_page_creates_a_hospital_account_and_offers_only_its_scopes
     )
     assert refused.status_code == 422
     assert "The hospital role of account bv_huyen lacks: persons:read" in refused.text
+
+
+def test_stale_throttle_rows_are_purged(engine: Engine) -> None:
+    """Keys whose last failure is older than FORGET_AFTER and that slow nobody are forgotten; a key
+    still waiting out its delay, or failed recently, is kept."""
+    now = datetime.now(UTC)
+    old = now - auth.FORGET_AFTER - timedelta(minutes=1)
+    with unit_of_work(engine) as s:
+        s.add_all([
+            SignInThrottle(key="ip:198.51.100.1", failures=3, last_failure_at=old, blocked_until=None),
+            SignInThrottle(key="user:ghost", failures=9, last_failure_at=old,
+                           blocked_until=old + timedelta(minutes=15)),
+            SignInThrottle(key="user:recent", failures=2, last_failure_at=now - timedelta(minutes=5)),
+            SignInThrottle(key="user:waiting", failures=12, last_failure_at=old,
+                           blocked_until=now + timedelta(minutes=5)),
+        ])
+    assert auth.purge_throttles(engine, now) == 2
+    with unit_of_work(engine) as s:
+        assert sorted(s.scalars(select(SignInThrottle.key))) == ["user:recent", "user:waiting"]
