@@ -394,8 +394,9 @@ class EnvelopeReader:
         msg = expat.ErrorString(exc.code) if exc.code else str(exc)
         where_vi = f"dòng {exc.lineno}, cột {exc.offset}: {msg}"
         if final and self._stack:
-            at = f"; HOSO {self.count + 1} không đọc được" if "HOSO" in self._stack else ""
-            self.problems.append(Problem("P002", where_vi + at, f"line {exc.lineno}: {msg}"))
+            hoso = self.count + 1 if "HOSO" in self._stack else None
+            at = f"; HOSO {hoso} không đọc được" if hoso else ""
+            self.problems.append(Problem("P002", where_vi + at, f"line {exc.lineno}: {msg}", hoso=hoso))
         elif not self._nonblank:
             self.problems.append(Problem("P001", "tệp rỗng", "empty file"))
         else:
