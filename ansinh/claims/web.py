@@ -3,7 +3,8 @@
 Pages: ``/claims`` (ranked queue), ``/claims/episodes/{id}`` (lines, findings, patient history, decide),
 ``/claims/monitoring`` (spending against allocations, forecast, alerts). API: ``POST /api/v1/claims``
 (hospital software, scope ``claims:submit``; body: the GIAMDINHHS XML, streamed to a temporary file),
-``GET /api/v1/claims/queue``, ``GET /api/v1/claims/episodes/{id}``.
+``GET /api/v1/claims/queue``, ``GET /api/v1/claims/episodes/{id}``, ``GET /api/v1/claims/card-check``
+(the check-in card look-up, :mod:`ansinh.claims.cardcheck_web`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
+from ansinh.claims.cardcheck_web import card_check
 from ansinh.claims.codes import message
 from ansinh.claims.intake import IntakeSession, load_known
 from ansinh.claims.monitoring import bar_chart, monitoring
@@ -51,6 +53,7 @@ def locale_of(request: Request) -> str:
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1/claims", tags=["claims"])
+api.add_api_route("/card-check", card_check, methods=["GET"])
 
 ClaimsReader = Annotated[Principal, Depends(require("claims:read"))]
 ClaimsWriter = Annotated[Principal, Depends(require("claims:write"))]

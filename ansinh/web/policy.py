@@ -140,6 +140,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/claims"): _l("claims:submit", "a hospital token files only its own facilities' claims"),
     ("GET", "/api/v1/claims/queue"): _l("claims:read"),
     ("GET", "/api/v1/claims/episodes/{episode_id}"): _r("claims:read", "claim_episode", "episode_id"),
+    ("GET", "/api/v1/claims/card-check"): _p(
+        "claims:submit", "check-in card look-up; a hospital account needs a facility code; audited"
+    ),
     # benefits: a beneficiary's residence
     ("GET", "/benefits"): _l("benefits:read"),
     ("POST", "/benefits/cases"): _l("benefits:write", "the person named in the body must be in the area"),
