@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine
 from ansinh.core.db import Base, make_engine, normalise_url
 from ansinh.core.migrate import upgrade
 
-REFERENCE_TABLES = {"provinces", "legacy_provinces", "alembic_version"}
+# kept between PostgreSQL tests: loaded by the migrations (claim_icd, claim_icd9: 0014_claims_reference)
+REFERENCE_TABLES = {"provinces", "legacy_provinces", "alembic_version", "claim_icd", "claim_icd9"}
 
 
 def _postgres_admin_url() -> str | None:

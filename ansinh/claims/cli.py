@@ -146,7 +146,9 @@ def evaluate(
 @claims_app.command("reference")
 def reference(
     kind: str = typer.Argument(
-        ..., help="facilities, services, items, licences, icd, practitioners, allocations"
+        ...,
+        help="facilities, services, items, licences, icd, practitioners, allocations; "
+        "published lists: price_list, drugs, supplies, tenders",
     ),
     path: Path = typer.Argument(..., exists=True),
 ) -> None:
@@ -162,10 +164,34 @@ def reference(
         raise typer.Exit(2) from exc
     if errors:
         for e in errors[:50]:
-            console.print(f"row {e.row}, {e.column}: {e.message}")
-        console.print(f"[red]{len(errors)} errors; nothing imported[/red]")
+            console.print(f"dòng (row) {e.row}, {e.column}: {e.message}", markup=False)
+        console.print(
+            f"[red]{len(errors)} lỗi, không nhập dòng nào ({len(errors)} errors; nothing imported)[/red]"
+        )
         raise typer.Exit(1)
-    console.print(f"[green]{written:,} {kind} rows imported[/green]")
+    console.print(f"[green]đã ghi {written:,} dòng {kind} ({written:,} {kind} rows written)[/green]")
+
+
+@claims_app.command("load-icd")
+def load_icd_command() -> None:
+    """Add the full ICD-10 (WHO 2019) and ICD-9-CM (QĐ 4440/QĐ-BYT) to the reference tables (the
+    migration does it too; rows already there are kept)."""
+    from ansinh.claims.icd import load_icd, load_icd9
+    from ansinh.core.audit import record
+    from ansinh.core.db import unit_of_work
+
+    with unit_of_work(get_engine()) as session:
+        conn = session.connection()
+        icd10, icd9 = load_icd(conn), load_icd9(conn)
+        record(
+            session,
+            actor="cli",
+            action="claims_reference_load_icd",
+            entity="claims_icd",
+            entity_id="who-2019+qd-4440",
+            detail={"icd10_added": icd10, "icd9_added": icd9},
+        )
+    Console().print(f"ICD-10: thêm (added) {icd10:,}; ICD-9-CM: thêm (added) {icd9:,}")
 
 
 def register(app: typer.Typer) -> None:

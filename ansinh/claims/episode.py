@@ -22,6 +22,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from ansinh.claims.icd import normalise_icd
 from ansinh.claims.xmlparse import InnerRejected, decode_content, parse_inner, records
 
 CARD_RE = re.compile(r"^[A-Z]{2}[1-5]\d{2}\d{10}$")
@@ -417,7 +418,7 @@ def _build(
         "card_number": card,
         "card_from": _first_date(s.get("GT_THE_TU", "")),
         "card_to": _last_date(s.get("GT_THE_DEN", "")),
-        "icd_main": icd[:10],
+        "icd_main": normalise_icd(icd)[:10],
         "icd_other": s.get("MA_BENH_KT", "")[:200] or None,
         "kind": kind,
         "admitted_at": admitted,

@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ansinh.claims.episode import KNOWN_TABLES, Known, Reject, build
+from ansinh.claims.icd import normalise_icd_array
 from ansinh.claims.xmlparse import MAX_TABLES_PER_EPISODE, InnerRejected, RawEpisode
 
 _GAP = rb"[ \t\n]*"
@@ -673,7 +674,7 @@ def _episodes(
         "card_number": card,
         "card_from": card_from,
         "card_to": card_to,
-        "icd_main": c["MA_BENH_CHINH"],
+        "icd_main": normalise_icd_array(c["MA_BENH_CHINH"]),
         "icd_other": _text(c["MA_BENH_KT"]),
         "kind": pc.utf8_lpad(c["MA_LOAI_KCB"], 2, "0"),
         "admitted_at": admitted,

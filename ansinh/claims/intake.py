@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from ansinh.claims.episode import LINE_FIELDS, Known
 from ansinh.claims.fastparse import read_fast, slow_parse
+from ansinh.claims.icd import icd_forms
 from ansinh.claims.models import ClaimFile
 from ansinh.claims.xmlparse import FileRejected, RawEpisode, read_envelope, read_envelope_whole
 from ansinh.core.arrow_io import bulk_write, read_many
@@ -202,7 +203,7 @@ def load_known(engine: Engine, *, check_cards: bool = True) -> Known:
         facilities=codes("SELECT DISTINCT code FROM claim_facilities"),
         services=codes("SELECT DISTINCT service_code FROM claim_service_prices"),
         items=codes("SELECT DISTINCT item_code FROM claim_item_prices"),
-        icd=codes("SELECT code FROM claim_icd"),
+        icd=icd_forms(codes("SELECT code FROM claim_icd")),  # with/without the dot
         cards=cards,
         tolerance=get_parameters().dong("claims_amount_tolerance", date.today()),
     )

@@ -28,7 +28,8 @@ TABLES = (
     "claim_licences",
     "claim_service_prices",
     "claim_item_prices",
-    "claim_icd",
+    # not claim_icd: the full ICD-10 is reference data the migration loads (0014); replacing the
+    # province keeps it
     "claim_practitioners",
     "claim_allocations",
     "claim_files",
