@@ -256,3 +256,35 @@ def test_streaming_yields_episodes_before_the_end_of_the_file() -> None:
     first = next(iter(reader.episodes(stream)))
     assert first.ma_lk == "LK000000001"
     assert stream.consumed < len(data) / 10  # bounded by one chunk, not the file
+
+
+def test_repeated_field_keeps_the_first_and_is_reported() -> None:
+    xml1 = XML1.replace("<STT>1</STT>", "<STT>1</STT><STT>2</STT>")
+    [ep] = read_bytes(envelope(hoso(("XML1", b64(xml1))))).episodes
+    assert ep.xml1["STT"] == "1"
+    assert [(p.code, p.field, p.record) for p in ep.problems] == [("P019", "STT", 1)]
+
+
+def test_tables_without_named_wrappers_or_with_other_wrappers_still_read() -> None:
+    # XML12 (medical assessment): the official texts name no wrapper; a record is found by its fields
+    xml12 = "<GIAM_DINH_Y_KHOA><HO_SO><NGUOI_CHU_TRI>Phạm Văn C</NGUOI_CHU_TRI></HO_SO></GIAM_DINH_Y_KHOA>"
+    # an exporter that names the XML2 list differently
+    xml2 = (
+        "<CHITIEU_CHITIET_THUOC><DS><THUOC><MA_LK>2601150001</MA_LK><STT>1</STT></THUOC></DS>"
+        "</CHITIEU_CHITIET_THUOC>"
+    )
+    [ep] = read_bytes(
+        envelope(hoso(("XML1", b64(XML1)), ("XML12", b64(xml12)), ("XML2", b64(xml2))))
+    ).episodes
+    assert ep.records("XML12") == [{"NGUOI_CHU_TRI": "Phạm Văn C"}]
+    assert ep.records("XML2") == [{"MA_LK": "2601150001", "STT": "1"}]
+    assert ep.problems == []
+
+
+def test_empty_table_and_unknown_loaihoso() -> None:
+    empty = "<CHITIEU_CHITIET_THUOC><DSACH_CHI_TIET_THUOC/></CHITIEU_CHITIET_THUOC>"
+    [ep] = read_bytes(
+        envelope(hoso(("XML1", b64(XML1)), ("XML2", b64(empty)), ("XML99", b64(XML2))))
+    ).episodes
+    assert ep.records("XML2") == []
+    assert [(p.code, p.table) for p in ep.problems] == [("P012", "XML99")] and not ep.refused

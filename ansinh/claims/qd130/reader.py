@@ -13,10 +13,12 @@ yields each :class:`Episode` as soon as its ``</HOSO>`` is read, so memory is bo
 the file. Hardening: a DOCTYPE or an entity declaration refuses the file (P003); no external entity is ever
 fetched; a table, an episode and the envelope text are bounded in size (P008).
 
-Each table is decoded from base64 and parsed on its own, tolerant of what real files do: a byte-order mark and
-an XML declaration inside the table, values wrapped in ``<![CDATA[…]]>`` (the second exporter style), element
-order inside a record varying by exporter, and unknown elements (reported, P013, not fatal). A record is any
-element directly holding fields of its table, so wrappers that vary slightly still read.
+Each table is decoded from base64 and parsed on its own (ElementTree's C tree builder: the table is one
+episode's, so small), tolerant of what real files do: a byte-order mark and an XML declaration inside the
+table, values wrapped in ``<![CDATA[…]]>`` (the second exporter style), element order inside a record varying
+by exporter, and unknown elements (reported, P013, not fatal). Records are read under their official element
+(CHI_TIET_THUOC, CHI_TIET_DVKT…); for any other shape a record is an element directly holding fields of its
+table, so wrappers that vary still read.
 
 The output is raw strings (``Episode.tables["XML2"][i]["SO_LUONG"]``); :mod:`.values` types them and
 :mod:`.checks` checks them. File-level problems (truncated, not XML, not GIAMDINHHS…) are in
