@@ -218,3 +218,14 @@ def test_every_problem_of_every_episode_at_once() -> None:
     outcomes = check_episodes(result.episodes)
     assert [o.refused for o in outcomes] == [True, False, False, False, False]
     assert [len(o.problems) for o in outcomes] == [2, 0, 1, 0, 1]
+
+
+def test_line_without_ma_lk_is_a_finding_xml1_without_is_a_refusal() -> None:
+    ep = episode(15)
+    del ep["XML2"][0]["MA_LK"]
+    assert problems(ep) == [("P101", "XML2", "MA_LK", 1)]
+    ep = episode(15)
+    del ep["XML1"][0]["MA_LK"]
+    result = read_bytes(write_envelope("79001", [ep]))
+    out = check_file(result)
+    assert [(p.code, p.refuses) for p in out] == [("P015", True)]

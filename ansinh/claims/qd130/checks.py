@@ -182,7 +182,7 @@ def _specs(name: str) -> tuple[_Spec, ...]:
             f.name,
             f.kind,
             f.multi,
-            f.required and (name, f.name) not in ACCEPTED_EMPTY and f.name != "MA_LK",
+            f.required and (name, f.name) not in ACCEPTED_EMPTY and (name, f.name) != ("XML1", "MA_LK"),
             f.max_portal,
             codes,
             name != "XML1" and f.portal_rule == _SAME_AS_XML1 and xml1.has(f.name),
