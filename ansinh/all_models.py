@@ -1,6 +1,7 @@
 """Imports every domain's tables so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from ansinh.benefits import models as benefits_models  # noqa: F401
+from ansinh.claims import catalogues as claims_catalogues  # noqa: F401
 from ansinh.claims import models as claims_models  # noqa: F401
 from ansinh.core import (
     audit,  # noqa: F401
