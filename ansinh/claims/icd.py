@@ -31,7 +31,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -60,12 +60,14 @@ def normalise_icd(code: str) -> str:
     return f"{head}.{tail}" if tail else head
 
 
+@lru_cache(maxsize=4)  # every intake session loads the same list: build its forms once
 def icd_forms(codes: frozenset[str]) -> frozenset[str]:
     """Every way a hospital writes the given (normalised) codes: with and without the dot, upper and
     lower case. The fast intake compares raw bytes with a set, so the set holds all the forms."""
     out: set[str] = set()
     for written in codes:
-        code = normalise_icd(written)
+        # claim_icd holds the written form; only a code stored without its dot needs the regex
+        code = written if "." in written or len(written) <= 3 else normalise_icd(written)
         bare = code.replace(".", "")
         out.update((code, bare, code.lower(), bare.lower()))
     return frozenset(out)
