@@ -93,7 +93,7 @@ def test_cli_import_and_export(sqlite_engine: Engine, tmp_path: Path,
                               "0 unchanged, 0 quarantined")
     bad = str(tmp_path / "persons_bad.csv")
     code, out = run("import", "persons", bad)
-    assert code == 1 and "unknown commune 99999" in out
+    assert code == 1 and "không có xã mã 99999 (unknown commune)" in out
     assert out.endswith("Nothing imported: 6 error(s) in 6 of 7 rows. Error table written to "
                         f"{bad}.errors.csv. Fix the file, or use --skip-invalid to import the valid "
                         "rows and quarantine the others.")

@@ -77,13 +77,15 @@ def test_unknown_province_rejects_the_file(engine: Engine, tmp_path: Path) -> No
     report = import_file(engine, "areas", path, actor="test")
     assert report.rejected
     assert [(e.row, e.column, e.value, e.reason) for e in report.errors] == [
-        (3, "Cấp", "Làng", "unknown commune kind 'Làng'; expected one of xa, phuong, dac_khu"),
+        (3, "Cấp", "Làng",
+         "loại đơn vị hành chính 'Làng' không hợp lệ; chấp nhận: xa, phuong, dac_khu (unknown commune kind)"),
         (3, "Mã tỉnh", "99", "unknown province 99 (not one of the 34 provinces of QĐ 19/2025)"),
     ]
     assert report.errors_path == tmp_path / "bad.csv.errors.csv"
     assert report.errors_path.read_text(encoding="utf-8-sig").splitlines() == [
         "row,column,value,reason",
-        "3,Cấp,Làng,\"unknown commune kind 'Làng'; expected one of xa, phuong, dac_khu\"",
+        "3,Cấp,Làng,\"loại đơn vị hành chính 'Làng' không hợp lệ; chấp nhận: xa, phuong, dac_khu "
+        "(unknown commune kind)\"",
         "3,Mã tỉnh,99,unknown province 99 (not one of the 34 provinces of QĐ 19/2025)",
     ]
     with Session(engine) as s:

@@ -73,20 +73,27 @@ def test_bad_file_writes_nothing_and_lists_every_error(areas: Engine, tmp_path: 
     report = import_file(areas, "persons", path, actor="test")
     assert report.rejected and not report.written
     assert [(e.row, e.column, e.value, e.reason) for e in report.errors] == [
-        (2, "Số CCCD", "042288001235", "personal ID digit 4 is 2, but a male born in 1988 has 0"),
-        (3, "Số CCCD", "04208800123", "personal ID must be 12 digits, got '04208800123' "
-                                      "(leading zeros lost? format the column as Text in Excel)"),
-        (4, "Số CCCD", "04208800123A", "personal ID must be 12 digits, got '04208800123A'"),
-        (5, "Ngày sinh", "31/02/1990", "impossible date '31/02/1990' (no such day)"),
-        (6, "Mã xã", "99999", "unknown commune 99999"),
-        (8, "Mã số BHXH", "4201234567", "duplicate of row 7 (same Mã số BHXH)"),
+        (2, "Số CCCD", "042288001235", "chữ số thứ 4 của số định danh là 2, nhưng nam sinh năm 1988 "
+                                       "phải là 0 "
+                                       "(personal ID digit 4 is 2, but a male born in 1988 has 0)"),
+        (3, "Số CCCD", "04208800123", "số định danh phải gồm 12 chữ số, nhận được '04208800123' (personal ID "
+                                      "must be 12 digits); mất số 0 ở đầu? hãy định dạng cột là Văn bản "
+                                      "(Text) "
+                                      "trong Excel (leading zeros lost? format the column as Text in Excel)"),
+        (4, "Số CCCD", "04208800123A", "số định danh phải gồm 12 chữ số, nhận được '04208800123A' "
+                                       "(personal ID "
+                                       "must be 12 digits)"),
+        (5, "Ngày sinh", "31/02/1990", "ngày '31/02/1990' không có thật (impossible date: no such day)"),
+        (6, "Mã xã", "99999", "không có xã mã 99999 (unknown commune)"),
+        (8, "Mã số BHXH", "4201234567", "trùng với dòng 7 (cùng Mã số BHXH) (duplicate of row 7, same "
+                                        "Mã số BHXH)"),
     ]
     assert _count(areas, Person) == 0
     assert _count(areas, ImportBatch) == 1  # the areas file only
     with (tmp_path / "persons_bad.csv.errors.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["row", "column", "value", "reason"]
-    assert rows[5] == ["6", "Mã xã", "99999", "unknown commune 99999"]
+    assert rows[5] == ["6", "Mã xã", "99999", "không có xã mã 99999 (unknown commune)"]
     assert len(rows) == 7
 
 
@@ -104,7 +111,7 @@ def test_skip_invalid_imports_good_rows_and_quarantines_the_rest(areas: Engine, 
                        "_errors"]
     assert [r[6] for r in rows[1:]] == ["2", "3", "4", "5", "6", "8"]
     assert rows[4] == ["042190004329", "", "Ngày Sai", "31/02/1990", "Nữ", "18631", "5",
-                       "Ngày sinh: impossible date '31/02/1990' (no such day)"]
+                       "Ngày sinh: ngày '31/02/1990' không có thật (impossible date: no such day)"]
     # the officer fixes the quarantined date and imports the quarantine file: its extra columns are ignored
     fixed = tmp_path / "fixed.csv"
     fixed.write_text("\n".join(",".join(r) for r in [rows[0], rows[4]]).replace("31/02", "28/02"),
@@ -157,8 +164,9 @@ def test_personal_id_shared_by_two_records_is_not_guessed(areas: Engine, tmp_pat
     path.write_text(HEADER + "042088001234,,Nguyễn Văn An,05/01/1988,Nam,18631,\n", encoding="utf-8")
     report = import_file(areas, "persons", path, actor="test")
     assert [(e.row, e.column, e.reason) for e in report.errors] == [
-        (2, "Số định danh", "2 persons have this personal ID; give the SI number to say which "
-                            "(or merge them first)")]
+        (2, "Số định danh", "2 người có cùng số định danh này; hãy ghi mã số BHXH để chỉ rõ người nào (hoặc "
+                            "gộp hồ sơ trước) (2 persons have this personal ID; give the SI number to say "
+                            "which, or merge them first)")]
 
 
 def test_unknown_household(areas: Engine, tmp_path: Path) -> None:
@@ -167,7 +175,8 @@ def test_unknown_household(areas: Engine, tmp_path: Path) -> None:
                     "4201234567,An,05/01/1988,Nam,18631,HGD-9,Chủ hộ\n", encoding="utf-8")
     report = import_file(areas, "persons", path, actor="test")
     assert [(e.row, e.column, e.reason) for e in report.errors] == [
-        (2, "Mã hộ", "unknown household HGD-9; import the households first")]
+        (2, "Mã hộ", "không có hộ mã HGD-9; hãy nhập danh sách hộ trước (unknown household; import the "
+                     "households first)")]
 
 
 @pytest.mark.parametrize(("name", "message"), [

@@ -118,7 +118,8 @@ def test_household_errors(registry: Engine, tmp_path: Path) -> None:
         (3, "Mã xã", "differs from row 2 of this household"),
         (3, "Hộ nghèo/cận nghèo", "differs from row 2 for 2025"),
         (3, "Quan hệ với chủ hộ", "the household already has a head on row 2"),
-        (4, "Số định danh", "no person with this personal ID; import the persons first"),
+        (4, "Số định danh", "không có người nào có số định danh này (no person with this personal ID); "
+                            "import the persons first"),
         (5, "Hộ nghèo/cận nghèo", "give the poverty year and status together"),
     ]
     with Session(registry) as s:
@@ -161,7 +162,7 @@ def test_participation_reference_errors(registry: Engine, tmp_path: Path) -> Non
     assert [(e.row, e.column, e.reason) for e in report.errors] == [
         (2, "Mã thẻ BHYT", "the card ends with 4209999999, but the person's SI number is 4201234567"),
         (3, "Mã số thuế đơn vị", "unknown employer 4200000000; import the employers first"),
-        (4, "Số định danh", "no person with this personal ID"),
+        (4, "Số định danh", "không có người nào có số định danh này (no person with this personal ID)"),
     ]
     with Session(registry) as s:
         assert s.scalar(select(func.count()).select_from(Participation)) == 0

@@ -91,7 +91,8 @@ def test_a_bad_row_at_the_end_of_a_multi_batch_file_writes_nothing(
     report = import_file(areas, "persons", path, actor="test", batch_rows=N)
     assert report.rejected and not report.written
     assert [(e.row, e.column, e.value, e.reason) for e in report.errors] == [
-        (5 * N + 1, "Ngày sinh", "31/02/1988", "impossible date '31/02/1988' (no such day)")]
+        (5 * N + 1, "Ngày sinh", "31/02/1988", "ngày '31/02/1988' không có thật (impossible date: no "
+                                               "such day)")]
     # the first four batches were written, then rolled back with the fifth's error
     assert batches == [("resolve", N), ("apply", N)] * 4 + [("resolve", N - 1)]
     assert _count(areas, Person) == 0
@@ -99,7 +100,8 @@ def test_a_bad_row_at_the_end_of_a_multi_batch_file_writes_nothing(
     with (tmp_path / "p.csv.errors.csv").open(encoding="utf-8-sig") as handle:
         assert list(csv.reader(handle)) == [["row", "column", "value", "reason"],
                                             [str(5 * N + 1), "Ngày sinh", "31/02/1988",
-                                             "impossible date '31/02/1988' (no such day)"]]
+                                             "ngày '31/02/1988' không có thật (impossible date: no such "
+                                             "day)"]]
 
 
 def test_an_import_killed_in_its_last_batch_writes_nothing(
@@ -134,8 +136,8 @@ def test_duplicates_across_batches_and_skip_invalid(areas: Engine, tmp_path: Pat
     path = _file(tmp_path, lines)
     refused = import_file(areas, "persons", path, actor="test", batch_rows=N)
     assert [(e.row, e.column, e.reason) for e in refused.errors] == [
-        (N + 3, "Giới tính", "unknown gender 'Không rõ'; expected one of male, female"),
-        (4 * N + 5, "Mã số BHXH", "duplicate of row 4 (same Mã số BHXH)"),
+        (N + 3, "Giới tính", "giới tính 'Không rõ' không hợp lệ; chấp nhận: male, female (unknown gender)"),
+        (4 * N + 5, "Mã số BHXH", "trùng với dòng 4 (cùng Mã số BHXH) (duplicate of row 4, same Mã số BHXH)"),
     ]
     assert _count(areas, Person) == 0
     kept = import_file(areas, "persons", path, actor="test", batch_rows=N, skip_invalid=True)
@@ -145,8 +147,10 @@ def test_duplicates_across_batches_and_skip_invalid(areas: Engine, tmp_path: Pat
     with kept.quarantine_path.open(encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     assert [(r[6], r[7]) for r in rows[1:]] == [
-        (str(N + 3), "Giới tính: unknown gender 'Không rõ'; expected one of male, female"),
-        (str(4 * N + 5), "Mã số BHXH: duplicate of row 4 (same Mã số BHXH)"),
+        (str(N + 3), "Giới tính: giới tính 'Không rõ' không hợp lệ; chấp nhận: male, female (unknown "
+                     "gender)"),
+        (str(4 * N + 5), "Mã số BHXH: trùng với dòng 4 (cùng Mã số BHXH) (duplicate of row 4, same Mã "
+                         "số BHXH)"),
     ]
 
 
@@ -163,7 +167,7 @@ def test_a_person_created_by_an_earlier_batch_named_twice_later_rolls_back(
     report = import_file(areas, "persons", path, actor="test", batch_rows=N)
     assert not report.written and report.rejected
     assert [(e.row, e.column, e.reason) for e in report.errors] == [
-        (N + 3, "Mã số BHXH", "same person as row 22")]
+        (N + 3, "Mã số BHXH", "cùng một người với dòng 22 (same person as row 22)")]
     assert _count(areas, Person) == 0
     assert report.errors_path is not None and report.errors_path.exists()
     kept = import_file(areas, "persons", path, actor="test", batch_rows=N, skip_invalid=True)

@@ -26,14 +26,17 @@ def test_dates_accepted(text: str, expected: date) -> None:
 
 
 def test_impossible_date() -> None:
-    with pytest.raises(ValueError, match=r"^impossible date '31/02/1990' \(no such day\)$"):
+    with pytest.raises(ValueError, match=r"^ngày '31/02/1990' không có thật \(impossible date: no such "
+                                         r"day\)$"):
         fields.parse_date("31/02/1990")
-    with pytest.raises(ValueError, match="impossible date '29/02/2023'"):
+    with pytest.raises(ValueError, match="ngày '29/02/2023' không có thật"):
         fields.parse_date("29/02/2023")
 
 
 def test_not_a_date() -> None:
-    with pytest.raises(ValueError, match=r"^not a date: write dd/mm/yyyy or yyyy-mm-dd, got '1/1/88'$"):
+    with pytest.raises(ValueError, match=r"^không phải ngày: hãy viết dd/mm/yyyy hoặc yyyy-mm-dd, nhận "
+                                         r"được '1/1/88' "
+                       r"\(not a date: write dd/mm/yyyy or yyyy-mm-dd\)$"):
         fields.parse_date("1/1/88")
 
 
@@ -69,7 +72,8 @@ def test_choices_ignore_case_and_diacritics() -> None:
         "child",
         "grandchild",
     ]
-    with pytest.raises(ValueError, match="unknown gender 'X'; expected one of male, female"):
+    with pytest.raises(ValueError, match=r"^giới tính 'X' không hợp lệ; chấp nhận: male, female "
+                                         r"\(unknown gender\)$"):
         gender("X")
 
 
@@ -97,13 +101,15 @@ def test_wage_region(text: str, expected: int) -> None:
 
 
 def test_wage_region_refused() -> None:
-    with pytest.raises(ValueError, match="wage region must be 1–4 or I–IV, got '5'"):
+    with pytest.raises(ValueError, match=r"^vùng lương tối thiểu phải là 1–4 hoặc I–IV, nhận được '5' "
+                       r"\(wage region must be 1–4 or I–IV\)$"):
         fields.wage_region("5")
 
 
 def test_si_number_keeps_leading_zeros_and_hints_when_lost() -> None:
     assert fields.si_number("0101234567") == "0101234567"
-    with pytest.raises(ValueError, match=r"got '101234567' \(leading zeros lost\?"):
+    with pytest.raises(ValueError, match=r"nhận được '101234567' .*; mất số 0 ở đầu\? .*\(leading zeros "
+                                         r"lost\?"):
         fields.si_number("101234567")
 
 

@@ -28,17 +28,23 @@ def test_bad_persons_file_reports_each_row() -> None:
     path = DATA / "persons_bad.csv"
     _h, items, _i = parse_rows(PersonsImporter(today=TODAY), path, path.read_bytes())
     assert _errors(items) == [
-        RowError(2, "Số CCCD", "042288001235", "personal ID digit 4 is 2, but a male born in 1988 has 0"),
+        RowError(2, "Số CCCD", "042288001235", "chữ số thứ 4 của số định danh là 2, nhưng nam sinh năm "
+                                               "1988 phải là 0 (personal ID digit 4 is 2, but a male "
+                                               "born in 1988 has 0)"),
         RowError(
             3,
             "Số CCCD",
             "04208800123",
-            "personal ID must be 12 digits, got '04208800123' "
-            "(leading zeros lost? format the column as Text in Excel)",
+            "số định danh phải gồm 12 chữ số, nhận được '04208800123' (personal ID must be 12 digits); "
+            "mất số 0 ở đầu? hãy định dạng cột là Văn bản (Text) trong Excel (leading zeros lost? format the "
+            "column as Text in Excel)",
         ),
-        RowError(4, "Số CCCD", "04208800123A", "personal ID must be 12 digits, got '04208800123A'"),
-        RowError(5, "Ngày sinh", "31/02/1990", "impossible date '31/02/1990' (no such day)"),
-        RowError(8, "Mã số BHXH", "4201234567", "duplicate of row 7 (same Mã số BHXH)"),
+        RowError(4, "Số CCCD", "04208800123A", "số định danh phải gồm 12 chữ số, nhận được "
+                                               "'04208800123A' (personal ID must be 12 digits)"),
+        RowError(5, "Ngày sinh", "31/02/1990", "ngày '31/02/1990' không có thật (impossible date: no "
+                                               "such day)"),
+        RowError(8, "Mã số BHXH", "4201234567", "trùng với dòng 7 (cùng Mã số BHXH) (duplicate of row "
+                                                "7, same Mã số BHXH)"),
     ]  # the unknown commune on row 6 needs the database: see the integration tests
     assert [i.ok for i in items] == [False, False, False, False, True, True, False]
 
@@ -50,15 +56,17 @@ def test_one_row_reports_all_its_problems() -> None:
         "042088001234,,01/01/2030,X,1863,01/01/2020\n",
     )
     assert [(e.column, e.reason) for e in _errors(items)] == [
-        ("Họ và tên", "required"),
-        ("Giới tính", "unknown gender 'X'; expected one of male, female"),
-        ("Số định danh", "personal ID digits 5–6 are 88, but the birth year is 2030"),
-        ("Ngày sinh", "birth date is in the future"),
-        ("Ngày mất", "death date is before the birth date"),
+        ("Họ và tên", "bắt buộc, không được để trống (required)"),
+        ("Giới tính", "giới tính 'X' không hợp lệ; chấp nhận: male, female (unknown gender)"),
+        ("Số định danh", "chữ số 5–6 của số định danh là 88, nhưng năm sinh là 2030 (personal ID digits "
+                         "5–6 are 88, but the birth year is 2030)"),
+        ("Ngày sinh", "ngày sinh ở tương lai (birth date is in the future)"),
+        ("Ngày mất", "ngày mất trước ngày sinh (death date is before the birth date)"),
         (
             "Mã xã",
-            "commune code must be 5 digits, got '1863' "
-            "(leading zeros lost? format the column as Text in Excel)",
+            "mã xã phải gồm 5 chữ số, nhận được '1863' (commune code must be 5 digits); "
+            "mất số 0 ở đầu? hãy định dạng cột là Văn bản (Text) trong Excel (leading zeros lost? format the "
+            "column as Text in Excel)",
         ),
     ]
 
@@ -82,7 +90,7 @@ def test_person_needs_an_identifier() -> None:
         "Số định danh,Mã số BHXH,Họ và tên,Ngày sinh,Giới tính,Mã xã\n,,An,01/01/1990,Nam,18631\n",
     )
     assert [(e.row, e.column, e.reason) for e in _errors(items)] == [
-        (2, "Số định danh", "give the personal ID or the SI number")
+        (2, "Số định danh", "hãy ghi số định danh hoặc mã số BHXH (give the personal ID or the SI number)")
     ]
 
 
@@ -98,12 +106,13 @@ def test_participation_rules_per_scheme() -> None:
     )
     items = _parse(ParticipationImporter(today=TODAY), text)
     assert [(e.row, e.column, e.reason) for e in _errors(items)] == [
-        (2, "Mức lương đóng", "must be a positive whole number of đồng, got '0'"),
+        (2, "Mức lương đóng", "phải là số đồng nguyên dương, nhận được '0' (must be a positive whole "
+                              "number of đồng)"),
         (3, "Đến ngày", "ends before it starts (01/01/2025)"),
         (3, "Mã thẻ BHYT", "the card's benefit digit 4 differs from the benefit level 3"),
         (4, "Mức lương đóng", "not used for scheme hi; leave it empty"),
         (4, "Mã thẻ BHYT", "the card ends with 0000000001, not the SI number 4201234567"),
-        (5, "Mức thu nhập", "required"),
+        (5, "Mức thu nhập", "bắt buộc, không được để trống (required)"),
     ]
     last = items[4].record
     assert last is not None and (last.hi_group, last.hi_benefit_level) == ("DN", 4)
@@ -119,9 +128,13 @@ def test_tax_code_format() -> None:
         "4201234567-1,B,Công ty,18631,Z,5,01/07/2025\n",
     )
     assert [(e.row, e.column, e.reason) for e in _errors(items)] == [
-        (2, "Mã số thuế", "tax code must be 10 digits or 10-3 digits for a branch, got '420123456'"),
+        (2, "Mã số thuế", "mã số thuế phải gồm 10 chữ số, hoặc 10-3 chữ số với chi nhánh, nhận được "
+                          "'420123456' (tax code must be 10 digits or 10-3 digits for a branch)"),
         (2, "Vùng từ ngày", "give region and region_valid_from together"),
-        (3, "Mã số thuế", "tax code must be 10 digits or 10-3 digits for a branch, got '4201234567-1'"),
-        (3, "Ngành nghề", "sector must be a VSIC 2018 section letter A–U, got 'Z'"),
-        (3, "Vùng", "wage region must be 1–4 or I–IV, got '5'"),
+        (3, "Mã số thuế", "mã số thuế phải gồm 10 chữ số, hoặc 10-3 chữ số với chi nhánh, nhận được "
+                          "'4201234567-1' (tax code must be 10 digits or 10-3 digits for a branch)"),
+        (3, "Ngành nghề", "ngành phải là chữ cái A–U của VSIC 2018, nhận được 'Z' (sector must be a "
+                          "VSIC 2018 section letter A–U)"),
+        (3, "Vùng", "vùng lương tối thiểu phải là 1–4 hoặc I–IV, nhận được '5' (wage region must be 1–4 "
+                    "or I–IV)"),
     ]

@@ -114,6 +114,9 @@ def compact_key(key: Hashable) -> int:
     return int.from_bytes(hashlib.blake2b(repr(key).encode(), digest_size=16).digest(), "big")
 
 
+#: The message of an empty required cell.
+REQUIRED = "bắt buộc, không được để trống (required)"
+
 #: C0 control characters other than tab and line breaks: never in a name, and PostgreSQL refuses NUL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -141,7 +144,7 @@ class RowReader:
         value = self.cells.get(column)
         if not value:
             if required:
-                self.error(column, "required")
+                self.error(column, REQUIRED)
             return None
         return value
 
@@ -156,7 +159,7 @@ class RowReader:
                        "character); xoá ký tự này trong tệp rồi nhập lại")
             return None
         if max_len is not None and len(value) > max_len:
-            self.error(column, f"longer than {max_len} characters")
+            self.error(column, f"dài quá {max_len} ký tự (longer than {max_len} characters)")
             return None
         return value
 
@@ -165,7 +168,7 @@ class RowReader:
         value = self.cells.get(column)  # inlined _get: called for every cell of millions of rows
         if not value:
             if required:
-                self.error(column, "required")
+                self.error(column, REQUIRED)
             return None
         try:
             return parser(value)

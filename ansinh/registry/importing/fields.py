@@ -45,11 +45,12 @@ def parse_date(value: str) -> date:
     elif m := _YMD.fullmatch(value):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
     else:
-        raise ValueError(f"not a date: write dd/mm/yyyy or yyyy-mm-dd, got {value!r}")
+        raise ValueError(f"không phải ngày: hãy viết dd/mm/yyyy hoặc yyyy-mm-dd, nhận được {value!r} "
+                         "(not a date: write dd/mm/yyyy or yyyy-mm-dd)")
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(f"impossible date {value!r} (no such day)") from None
+        raise ValueError(f"ngày {value!r} không có thật (impossible date: no such day)") from None
 
 
 def parse_amount(value: str) -> int:
@@ -60,14 +61,16 @@ def parse_amount(value: str) -> int:
     if value.endswith(("đ", "₫")):
         value = value[:-1]
     if not _AMOUNT.fullmatch(value):
-        raise ValueError(f"must be a positive whole number of đồng, got {value!r}")
+        raise ValueError(f"phải là số đồng nguyên dương, nhận được {value!r} "
+                         "(must be a positive whole number of đồng)")
     digits = value.replace(".", "").replace(",", "").lstrip("0") or "0"
     if len(digits) > _MAX_AMOUNT_DIGITS:  # int() of thousands of digits is slow, and refused by Python
         shown = digits if len(digits) <= 30 else f"{digits[:20]}… ({len(digits)} chữ số)"
         raise AmountOutOfRange(f"số tiền {shown} vượt giới hạn {MAX_AMOUNT_DONG:,} đồng".replace(",", "."))
     amount = int(digits)
     if amount <= 0:
-        raise ValueError(f"must be a positive whole number of đồng, got {value!r}")
+        raise ValueError(f"phải là số đồng nguyên dương, nhận được {value!r} "
+                         "(must be a positive whole number of đồng)")
     return check_amount(amount)
 
 
@@ -84,7 +87,8 @@ def choice(labels: Mapping[str, str], what: str) -> Callable[[str], str]:
         try:
             found = keyed[name_key(value)]
         except KeyError:
-            raise ValueError(f"unknown {what} {value!r}; expected one of {allowed}") from None
+            raise ValueError(f"{vietnamese(what)} {value!r} không hợp lệ; chấp nhận: {allowed} "
+                             f"(unknown {what})") from None
         if len(seen) < _MEMO_SIZE:
             seen[value] = found
         return found
@@ -96,7 +100,8 @@ def digits(length: int, what: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
         value = value.strip()
         if not (value.isascii() and value.isdigit() and len(value) == length):
-            raise ValueError(f"{what} must be {length} digits, got {value!r}{_zero_hint(value, length)}")
+            raise ValueError(f"{vietnamese(what)} phải gồm {length} chữ số, nhận được {value!r} "
+                             f"({what} must be {length} digits){_zero_hint(value, length)}")
         return value
 
     return parse
@@ -104,8 +109,27 @@ def digits(length: int, what: str) -> Callable[[str], str]:
 
 def _zero_hint(value: str, length: int) -> str:
     if value.isascii() and value.isdigit() and len(value) < length:
-        return " (leading zeros lost? format the column as Text in Excel)"
+        return ZERO_HINT
     return ""
+
+
+#: Said when a number column lost its leading zeros in Excel.
+ZERO_HINT = ("; mất số 0 ở đầu? hãy định dạng cột là Văn bản (Text) trong Excel (leading zeros lost? "
+             "format the column as Text in Excel)")
+
+#: Vietnamese names of the things the parsers are told to read (the ``what`` of a parser).
+WHAT_VI = {
+    "gender": "giới tính", "relation to the head": "quan hệ với chủ hộ", "commune code": "mã xã",
+    "province code": "mã tỉnh", "personal ID": "số định danh", "commune kind": "loại đơn vị hành chính",
+    "poverty status": "tình trạng nghèo", "employer kind": "loại hình đơn vị", "status": "trạng thái",
+    "scheme": "loại bảo hiểm", "support group": "nhóm được hỗ trợ", "year": "năm",
+    "benefit level": "mức hưởng", "facility code": "mã cơ sở khám chữa bệnh",
+}
+
+
+def vietnamese(what: str) -> str:
+    """The Vietnamese name of a parser's ``what``."""
+    return WHAT_VI.get(what, what)
 
 
 def si_number(value: str) -> str:
@@ -126,7 +150,8 @@ def int_range(low: int, high: int, what: str) -> Callable[[str], int]:
     def parse(value: str) -> int:
         value = value.strip()
         if not (value.isascii() and value.isdigit() and len(value) <= 12) or not low <= int(value) <= high:
-            raise ValueError(f"{what} must be a whole number from {low} to {high}, got {value!r}")
+            raise ValueError(f"{vietnamese(what)} phải là số nguyên từ {low} đến {high}, nhận được {value!r} "
+                             f"({what} must be a whole number from {low} to {high})")
         return int(value)
 
     return parse
@@ -137,7 +162,8 @@ def wage_region(value: str) -> int:
     key = name_key(value).removeprefix("vung").strip().upper()
     regions = {"1": 1, "2": 2, "3": 3, "4": 4, "I": 1, "II": 2, "III": 3, "IV": 4}
     if key not in regions:
-        raise ValueError(f"wage region must be 1–4 or I–IV, got {value!r}")
+        raise ValueError(f"vùng lương tối thiểu phải là 1–4 hoặc I–IV, nhận được {value!r} "
+                         "(wage region must be 1–4 or I–IV)")
     return regions[key]
 
 
@@ -151,7 +177,8 @@ def phone(value: str) -> str:
     if compact.startswith("+84"):
         compact = "0" + compact[3:]
     if not (compact.isascii() and compact.isdigit() and 9 <= len(compact) <= 11):
-        raise ValueError(f"phone must be 9–11 digits, got {value!r}")
+        raise ValueError(f"số điện thoại phải gồm 9–11 chữ số, nhận được {value!r} "
+                         "(phone must be 9–11 digits)")
     return compact
 
 
@@ -224,7 +251,8 @@ def sector(value: str) -> str:
     text = value.strip()
     letter = text[:1].upper()
     if letter not in VSIC_SECTIONS or (len(text) > 1 and text[1] not in " -–.:"):
-        raise ValueError(f"sector must be a VSIC 2018 section letter A–U, got {value!r}")
+        raise ValueError(f"ngành phải là chữ cái A–U của VSIC 2018, nhận được {value!r} "
+                         "(sector must be a VSIC 2018 section letter A–U)")
     return letter
 
 
@@ -239,7 +267,8 @@ def ethnicity(value: str) -> str:
         if code is not None and len(_ETHNICITY_SEEN) < _MEMO_SIZE:
             _ETHNICITY_SEEN[value] = code
     if code is None:
-        raise ValueError(f"ethnicity must be a code 01–54 or a group name, got {value!r}")
+        raise ValueError(f"dân tộc phải là mã 01–54 hoặc tên dân tộc, nhận được {value!r} "
+                         "(ethnicity must be a code 01–54 or a group name)")
     return code
 
 

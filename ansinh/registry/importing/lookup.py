@@ -69,7 +69,8 @@ class PersonRef:
     personal_id: str | None
 
     def label(self) -> str:
-        return f"SI number {self.si_number}" if self.si_number else f"personal ID {self.personal_id}"
+        return (f"mã số BHXH {self.si_number}" if self.si_number
+                else f"số định danh {self.personal_id}")
 
 
 class PersonIndex:
@@ -98,14 +99,21 @@ class PersonIndex:
         if ref.si_number:
             found = self.by_si.get(ref.si_number)
             if found is None:
-                return None, f"no person with SI number {ref.si_number}"
+                return None, f"không có người nào mã số BHXH {ref.si_number} (no person with this SI number)"
             if ref.personal_id and found["personal_id"] and found["personal_id"] != ref.personal_id:
-                return None, "the personal ID does not match the one stored for this SI number"
+                return None, ("số định danh không khớp với số đã lưu cho mã số BHXH này (the personal "
+                              "ID does not match the one stored for this SI number)")
             return found, ""
         matches = self.by_pid.get(ref.personal_id or "", [])
         if not matches:
-            return None, "no person with this personal ID"
+            return None, "không có người nào có số định danh này (no person with this personal ID)"
         if len(matches) > 1:
-            return None, (f"{len(matches)} persons have this personal ID; give the SI number to say "
-                          "which (or merge them first)")
+            return None, several_with_personal_id(len(matches))
         return matches[0], ""
+
+
+def several_with_personal_id(count: int) -> str:
+    """Two records with one personal ID are a de-duplication case, not something to guess."""
+    return (f"{count} người có cùng số định danh này; hãy ghi mã số BHXH để chỉ rõ người nào (hoặc gộp hồ sơ "
+            f"trước) ({count} persons have this personal ID; give the SI number to say which, or merge them "
+            "first)")

@@ -36,7 +36,7 @@ from ansinh.core.text import name_key
 from ansinh.registry.identifiers import InvalidIdentifier, validate_personal_id
 from ansinh.registry.importing import fields
 from ansinh.registry.importing.base import Column, Importer, Item, RowReader
-from ansinh.registry.importing.lookup import rows_where_in
+from ansinh.registry.importing.lookup import rows_where_in, several_with_personal_id
 from ansinh.registry.importing.writing import audit_change, bulk_insert, bulk_update, diff
 from ansinh.registry.models import Commune, Household, Person
 
@@ -49,6 +49,9 @@ PERSON_ID_COLUMNS = (
 # names repeat (a few thousand family + middle + given names make most of a province): keyed once
 _name_key = lru_cache(maxsize=1 << 16)(name_key)
 
+UNKNOWN_HOUSEHOLD = ("không có hộ mã {value}; hãy nhập danh sách hộ trước (unknown household; import the "
+                     "households first)")
+GIVE_AN_ID = "hãy ghi số định danh hoặc mã số BHXH (give the personal ID or the SI number)"
 # parsers built once: building a label table per row costs more than the row
 GENDER = fields.choice(fields.GENDER_LABELS, "gender")
 
@@ -75,8 +78,7 @@ def parse_personal_id(row: RowReader, birth: date | None, gender: str | None) ->
     try:
         return validate_personal_id(raw, birth_date=birth, gender=gender)
     except InvalidIdentifier as exc:
-        hint = " (leading zeros lost? format the column as Text in Excel)" \
-            if raw.isdigit() and len(raw) < 12 else ""
+        hint = fields.ZERO_HINT if raw.isascii() and raw.isdigit() and len(raw) < 12 else ""
         row.error("personal_id", f"{exc}{hint}")
         return None
 
@@ -97,8 +99,8 @@ class PersonsImporter(Importer[PersonRecord]):
     )
 
     references: ClassVar[dict[str, tuple[Any, str]]] = {
-        "commune_code": (Commune.code, "unknown commune {value}"),
-        "household_code": (Household.code, "unknown household {value}; import the households first"),
+        "commune_code": (Commune.code, "không có xã mã {value} (unknown commune)"),
+        "household_code": (Household.code, UNKNOWN_HOUSEHOLD),
     }
 
     deferred_indexes = ("persons", ("ix_persons_name_key", "ix_persons_commune_code",
@@ -122,23 +124,24 @@ class PersonsImporter(Importer[PersonRecord]):
         gender = row.parse("gender", GENDER, required=True)
         personal_id = parse_personal_id(row, birth, gender)
         if not row.raw("personal_id") and not row.raw("si_number"):
-            row.error("personal_id", "give the personal ID or the SI number")
+            row.error("personal_id", GIVE_AN_ID)
         if birth is not None:
             if birth > self.today:
-                row.error("birth_date", "birth date is in the future")
+                row.error("birth_date", "ngày sinh ở tương lai (birth date is in the future)")
             elif birth.year < 1900:
-                row.error("birth_date", "birth date is before 1900")
+                row.error("birth_date", "ngày sinh trước năm 1900 (birth date is before 1900)")
         death = row.date("death_date")
         if death is not None:
             if birth is not None and death < birth:
-                row.error("death_date", "death date is before the birth date")
+                row.error("death_date", "ngày mất trước ngày sinh (death date is before the birth date)")
             if death > self.today:
-                row.error("death_date", "death date is in the future")
+                row.error("death_date", "ngày mất ở tương lai (death date is in the future)")
         commune = row.parse("commune_code", fields.digits(5, "commune code"), required=True)
         household = row.text("household_code", max_len=20)
         relation = row.parse("relation_to_head", RELATION)
         if relation and not household:
-            row.error("relation_to_head", "a relation to the head needs a household code")
+            row.error("relation_to_head", "có quan hệ với chủ hộ thì phải có mã hộ (a relation to the head "
+                      "needs a household code)")
         ethnicity = row.parse("ethnicity", fields.ethnicity)
         phone = row.parse("phone", fields.phone)
         if row.item.errors:
@@ -179,8 +182,7 @@ class PersonsImporter(Importer[PersonRecord]):
             if rec.household_code:
                 household_id = households.get(rec.household_code)
                 if household_id is None:
-                    self.error(item, "household_code", f"unknown household {rec.household_code}; "
-                               "import the households first")
+                    self.error(item, "household_code", UNKNOWN_HOUSEHOLD.format(value=rec.household_code))
             target = by_si.get(rec.si_number) if rec.si_number else None
             if target is None and rec.personal_id:
                 candidates = by_pid.get(rec.personal_id, [])
@@ -189,12 +191,12 @@ class PersonsImporter(Importer[PersonRecord]):
                 if len(candidates) == 1:
                     target = candidates[0]
                 elif len(candidates) > 1:
-                    self.error(item, "personal_id", f"{len(candidates)} persons have this personal ID; "
-                               "give the SI number to say which (or merge them first)")
+                    self.error(item, "personal_id", several_with_personal_id(len(candidates)))
             if target is not None:
                 if target["id"] in claimed:
                     self.error(item, "personal_id" if not rec.si_number else "si_number",
-                               f"same person as row {claimed[target['id']]}")
+                               f"cùng một người với dòng {claimed[target['id']]} (same person as row "
+                               f"{claimed[target['id']]})")
                 claimed[target["id"]] = item.row
             wanted = {k: v for k, v in vars(rec).items() if k != "household_code"}
             wanted["household_id"] = household_id

@@ -203,7 +203,8 @@ def _flag_duplicates(importer: Importer[Any], items: Sequence[Item[Any]], seen: 
         if first != item.row:
             column, value = importer.describe_key(item.record)
             heading = importer.headings.get(column, column)
-            importer.error(item, column, f"duplicate of row {first} (same {heading})", value)
+            importer.error(item, column, f"trùng với dòng {first} (cùng {heading}) (duplicate of row "
+                                        f"{first}, same {heading})", value)
 
 
 class _ErrorSpool:
