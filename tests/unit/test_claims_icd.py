@@ -119,3 +119,25 @@ def test_tt_thau_is_taken_apart(written: str, tender: Tender) -> None:
 def test_bad_tt_thau_says_why(written: str, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace(";", ";").replace(".", r"\.")):
         parse_tender(written)
+
+
+def test_fast_and_reference_intake_store_the_code_with_the_dot() -> None:
+    """Both readings of an episode (column-wise and ``build``) accept ``j069`` and store ``J06.9``."""
+    from dataclasses import replace
+
+    from ansinh.claims.fastparse import slow_parse
+    from ansinh.claims.intake import parse_batch
+    from tests.unit.test_claims_fastparse import FACILITY, KNOWN, _raw, _variant
+
+    known = replace(KNOWN, icd=icd_forms(KNOWN.icd))
+    written = {"A1": "J06.9", "A2": "j069", "A3": "J069", "A4": "J06.99"}
+    raws = [
+        _raw(i + 1, _variant(m, "XML1", b"<MA_BENH_CHINH>J06.9", b"<MA_BENH_CHINH>" + code.encode()))
+        for i, (m, code) in enumerate(written.items())
+    ]
+    batch = parse_batch(raws, FACILITY, known)
+    assert batch.episodes.column("icd_main").to_pylist() == ["J06.9", "J06.9", "J06.9"]
+    assert [e[2] for e in batch.events] == ["", "", "", "E13"]
+    slow = [slow_parse(r, FACILITY, known) for r in raws]
+    assert [getattr(s, "row", {}).get("icd_main") for s in slow[:3]] == ["J06.9"] * 3
+    assert isinstance(slow[3], tuple) and slow[3][0] == "E13"
