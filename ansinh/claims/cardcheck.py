@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
+from ansinh.claims.models import ClaimFacility
 from ansinh.core.text import name_key
 from ansinh.registry.models import Commune, Household, Participation, Person, Province
 
@@ -250,7 +251,7 @@ class _Spell:
 def _card_run(spells: list[_Spell], card: str) -> tuple[date, date | None, _Spell] | None:
     """Validity of ``card``: from the start to the end of the latest run of consecutive spells holding
     it (a change of salary or employer opens a new spell under the same card)."""
-    own = [s for s in spells if s.card == card]
+    own = [s for s in spells if (s.card or "") == card]
     if not own:
         return None
     latest = own[-1]
@@ -277,64 +278,97 @@ def _birth_matches(birth: tuple[int, int | None, int | None], registered: date) 
     return (registered.year, registered.month, registered.day) == (year, month, day)
 
 
-def _find_person_ids(session: Session, kind: str, value: str) -> list[int]:
+# The statements are built once (bound parameters) and run on the session's connection: a look-up
+# is a handful of indexed reads, and building and coercing ORM statements per call would cost more.
+_HOLDER = select(Person.id, Person.merged_into_id)
+_BY_IDENTIFIER = {
+    "card": _HOLDER.join(Participation, Participation.person_id == Person.id)
+    .where(Participation.hi_card_number == bindparam("value"))
+    .limit(10),
+    "si_number": _HOLDER.where(Person.si_number == bindparam("value")),
+    "personal_id": _HOLDER.where(Person.personal_id == bindparam("value")).limit(10),
+}
+_MERGED_INTO = select(Person.merged_into_id).where(Person.id == bindparam("person_id"))
+#: The persons with their residence and their HI spells, in one indexed read
+#: (``ix_participations_person_scheme``).
+_PERSONS_AND_SPELLS = (
+    select(
+        Person.id,
+        Person.full_name,
+        Person.name_key,
+        Person.birth_date,
+        Person.gender,
+        Person.si_number,
+        Household.address,
+        Commune.name,
+        Province.name,
+        Participation.valid_from,
+        Participation.valid_to,
+        Participation.hi_card_number,
+        Participation.hi_benefit_level,
+        Participation.hi_group,
+        Participation.hi_facility,
+    )
+    .join(Participation, Participation.person_id == Person.id)
+    .join(Commune, Commune.code == Person.commune_code)
+    .join(Province, Province.code == Commune.province_code)
+    .outerjoin(Household, Household.id == Person.household_id)
+    .where(Person.id.in_(bindparam("ids", expanding=True)), Participation.scheme == "hi")
+    .order_by(Person.id, Participation.valid_from, Participation.id)
+)
+_FACILITY_NAME = (
+    select(ClaimFacility.name)
+    .where(ClaimFacility.code == bindparam("code"), ClaimFacility.valid_from <= bindparam("on"))
+    .order_by(ClaimFacility.valid_from.desc())
+    .limit(1)
+)
+
+
+@dataclass(frozen=True)
+class _Holder:
+    id: int
+    full_name: str
+    name_key: str
+    birth_date: date
+    gender: str
+    si_number: str | None
+    address: str | None
+    commune_name: str
+    province_name: str
+
+
+def _find_person_ids(connection: Connection, kind: str, value: str) -> list[int]:
     """The registry's person records for the identifier (one indexed look-up: the card number, the
     unique SI number or the personal ID); a duplicate merged by de-duplication is followed to the
     record it was merged into."""
-    if kind == "card":
-        stmt = (
-            select(Person.id, Person.merged_into_id)
-            .join(Participation, Participation.person_id == Person.id)
-            .where(Participation.hi_card_number == value)
-            .limit(10)
-        )
-    elif kind == "si_number":
-        stmt = select(Person.id, Person.merged_into_id).where(Person.si_number == value)
-    else:
-        stmt = select(Person.id, Person.merged_into_id).where(Person.personal_id == value).limit(10)
     out: list[int] = []
-    for person_id, merged_into in session.execute(stmt).tuples():
+    for person_id, merged_into in connection.execute(_BY_IDENTIFIER[kind], {"value": value}).tuples():
         for _ in range(5):  # merge chains are short; bounded so that a cycle cannot hang a request
             if merged_into is None:
                 break
             person_id = merged_into
-            merged_into = session.scalar(select(Person.merged_into_id).where(Person.id == person_id))
+            merged_into = connection.execute(_MERGED_INTO, {"person_id": person_id}).scalar()
         if person_id not in out:
             out.append(person_id)
     return out
 
 
-def _spells_of(session: Session, person_ids: list[int]) -> dict[int, list[_Spell]]:
-    rows = session.execute(
-        select(
-            Participation.person_id,
-            Participation.valid_from,
-            Participation.valid_to,
-            Participation.hi_card_number,
-            Participation.hi_benefit_level,
-            Participation.hi_group,
-            Participation.hi_facility,
-        )
-        .where(Participation.person_id.in_(person_ids), Participation.scheme == "hi")
-        .order_by(Participation.person_id, Participation.valid_from, Participation.id)
-    ).tuples()
-    out: dict[int, list[_Spell]] = {p: [] for p in person_ids}
-    for person_id, start, end, card, level, group, facility in rows:
-        out[person_id].append(_Spell(start, end, card, level, group, facility))
+_Held = tuple[_Holder, list[_Spell]]
+
+
+def _holders_and_spells(connection: Connection, person_ids: list[int]) -> dict[int, _Held]:
+    out: dict[int, _Held] = {}
+    for row in connection.execute(_PERSONS_AND_SPELLS, {"ids": person_ids}).tuples():
+        if row[0] not in out:
+            out[row[0]] = (_Holder(*row[:9]), [])
+        out[row[0]][1].append(_Spell(*row[9:]))
     return out
 
 
-def _facility_name(session: Session, code: str | None, on: date) -> str:
+def _facility_name(connection: Connection, code: str | None, on: date) -> str:
     if not code:
         return ""
-    from ansinh.claims.models import ClaimFacility
-
-    name = session.scalar(
-        select(ClaimFacility.name)
-        .where(ClaimFacility.code == code, ClaimFacility.valid_from <= on)
-        .order_by(ClaimFacility.valid_from.desc())
-        .limit(1)
-    )
+    name = connection.execute(_FACILITY_NAME, {"code": code, "on": on}).scalar()
     return name or ""
 
 
@@ -367,24 +401,14 @@ def check_card(
     if not name_key(full_name):
         raise CardCheckInputError("hoTen", "hoTen không được để trống", "hoTen must not be empty")
 
-    person_ids = _find_person_ids(session, kind, identifier)
-    spells_by_person = _spells_of(session, person_ids) if person_ids else {}
-    # several unmerged records of one personal ID: the one whose HI participation is the latest
-    holders = [p for p in person_ids if spells_by_person.get(p)]
-    if not holders:
+    connection = session.connection()
+    person_ids = _find_person_ids(connection, kind, identifier)
+    found = _holders_and_spells(connection, person_ids) if person_ids else {}
+    if not found:
         code = (_structure_code(session, identifier) if kind == "card" else None) or NOT_FOUND
         return CardCheck(code, identifier if kind == "card" else "")
-    person_id = max(holders, key=lambda p: spells_by_person[p][-1].start)
-    spells = spells_by_person[person_id]
-
-    row = session.execute(
-        select(Person, Commune.name, Province.name, Household.address)
-        .join(Commune, Commune.code == Person.commune_code)
-        .join(Province, Province.code == Commune.province_code)
-        .outerjoin(Household, Household.id == Person.household_id)
-        .where(Person.id == person_id)
-    ).one()
-    person, commune_name, province_name, address = row._tuple()
+    # several unmerged records of one personal ID: the one whose HI participation is the latest
+    person, spells = max(found.values(), key=lambda held: held[1][-1].start)
 
     current = next((s for s in reversed(spells) if s.covers(today)), None)
     newest = spells[-1]
@@ -396,7 +420,10 @@ def check_card(
         return CardCheck(WRONG_BIRTH_DATE, shown, person.id)
 
     run = _card_run(spells, card)
-    assert run is not None  # the card (or the current/newest spell's) belongs to this person
+    if run is None:  # a merged duplicate's card whose spells stayed with the duplicate: the survivor's
+        card = (current or newest).card or ""
+        run = _card_run(spells, card)
+    assert run is not None  # the current or newest spell's card is this person's
     valid_from, valid_to, latest = run
     valid_now = valid_from <= today and (valid_to is None or today <= valid_to)
     renewal = current if current is not None and current.card != card else None
@@ -411,8 +438,10 @@ def check_card(
     level = latest.level or (int(card[2]) if len(card) == 15 and card[2].isdigit() else None)
     new = renewal or latest
     birth_shown = str(person.birth_date.year) if wanted_birth[1] is None else _ddmmyyyy(person.birth_date)
-    province_label = province_name[:1].lower() + province_name[1:]
-    address_text = ", ".join(part for part in (address, commune_name, province_name) if part)
+    province_label = person.province_name[:1].lower() + person.province_name[1:]
+    address_text = ", ".join(
+        part for part in (person.address, person.commune_name, person.province_name) if part
+    )
     fields: dict[str, Any] = {
         "hoTen": person.full_name,
         "ngaySinh": birth_shown,
@@ -430,7 +459,7 @@ def check_card(
         "gtTheTuMoi": _ddmmyyyy(new.start),
         "gtTheDenMoi": _ddmmyyyy(new.end),
         "maDKBDMoi": new.facility or "",
-        "tenDKBDMoi": _facility_name(session, new.facility, today),
+        "tenDKBDMoi": _facility_name(connection, new.facility, today),
         # our own, beyond the official answer
         "mucHuong": level,
         "maDoiTuong": latest.group or card[:2],
