@@ -11,6 +11,8 @@ card has). Name and birth date are the holder's, written as a reception would ty
 no diacritics for a third of them; the birth year only for a tenth).
 
 - *service*: :func:`ansinh.claims.cardcheck.check_card` in one session, each call timed alone;
+- *database work*: what a request asks of the database, without the web framework: the token's
+  check, the look-up, the audit entry and the commit, one guarded session per look-up;
 - *HTTP*: the app through Starlette's TestClient with a hospital token (``bench_hospital``, created
   if missing, facility 42001), timed by a thin ASGI wrapper from the request's first byte to the end of
   the response body: routing, token check, policy, the look-up, the audit entry and its commit;
@@ -84,6 +86,29 @@ def _service_run(engine: Any, lookups: list[dict[str, str]]) -> tuple[list[float
             codes[answer.code] += 1
         session.rollback()
     return timings, codes
+
+
+def _database_run(engine: Any, token: str, lookups: list[dict[str, str]]) -> list[float]:
+    """A request's database work alone, in one thread: the token's check, the look-up, the audit
+    entry and the commit, each look-up in its own guarded session as the web application opens it."""
+    from ansinh.claims.cardcheck import check_card
+    from ansinh.core.audit import guard, record
+    from ansinh.core.auth import principal_for_token
+    from ansinh.core.db import session_factory
+
+    sessions = guard(session_factory(engine))
+    timings: list[float] = []
+    for q in lookups:
+        started = time.perf_counter()
+        with sessions() as session:
+            principal = principal_for_token(session, token)
+            assert principal is not None
+            answer = check_card(session, identifier=q["maThe"], full_name=q["hoTen"], birth=q["ngaySinh"])
+            record(session, actor=principal.username, action="card_check", entity="person",
+                   entity_id=answer.person_id or "-", detail={"maKetQua": answer.code})  # fmt: skip
+            session.commit()
+        timings.append(time.perf_counter() - started)
+    return timings
 
 
 def _hospital_token(engine: Any) -> str:
@@ -178,6 +203,11 @@ def main() -> None:
 
     app = create_app(engine)
     token = _hospital_token(engine)
+    database: list[tuple[float, float]] = []
+    for _ in range(args.runs):
+        ms = [t * 1000 for t in _database_run(engine, token, lookups)]
+        database.append((statistics.median(ms), percentile(ms, 0.95)))
+    _summary("database work of a request (token, look-up, audit entry, commit)", database)
     http: list[tuple[float, float]] = []
     for run in range(args.runs):
         timings, statuses = _http_run(app, token, lookups)
