@@ -153,15 +153,16 @@ def reference(
     path: Path = typer.Argument(..., exists=True),
 ) -> None:
     """Import reference data (CSV UTF-8 or .xlsx); nothing is written if a row is wrong."""
-    from ansinh.claims.reference import import_reference
+    from ansinh.claims.reference import import_reference_file
     from ansinh.registry.importing.base import ImportFileError
 
     console = Console()
     try:
-        written, errors = import_reference(get_engine(), kind, path, actor="cli")
+        outcome = import_reference_file(get_engine(), kind, path, actor="cli")
     except ImportFileError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    errors, rows, written = outcome.errors, outcome.rows, outcome.written
     if errors:
         for e in errors[:50]:
             console.print(f"dòng (row) {e.row}, {e.column}: {e.message}", markup=False)
@@ -169,7 +170,10 @@ def reference(
             f"[red]{len(errors)} lỗi, không nhập dòng nào ({len(errors)} errors; nothing imported)[/red]"
         )
         raise typer.Exit(1)
-    console.print(f"[green]đã ghi {written:,} dòng {kind} ({written:,} {kind} rows written)[/green]")
+    console.print(
+        f"[green]{rows:,} dòng {kind}, ghi mới hoặc thay đổi {written:,} "
+        f"({rows:,} {kind} rows, {written:,} new or changed)[/green]"
+    )
 
 
 @claims_app.command("load-icd")

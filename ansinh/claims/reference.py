@@ -525,14 +525,30 @@ def _changed(session: Any, spec: Kind, rows: list[dict[str, Any]]) -> list[dict[
     return [r for r, k in zip(rows, keys, strict=True) if stored.get(k) != r]
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What an import did: rows in the file (now all stored), rows written (new or changed), errors."""
+
+    rows: int
+    written: int
+    errors: list[RowError]
+
+
 def import_reference(engine: Engine, kind: str, path: Path, *, actor: str) -> tuple[int, list[RowError]]:
-    """Import one reference file; returns (rows written, errors). Nothing is written when any row fails;
-    rows already stored with the same content are not written again."""
+    """Import one reference file; returns (rows imported, errors). Nothing is written when any row fails."""
+    outcome = import_reference_file(engine, kind, path, actor=actor)
+    return outcome.rows, outcome.errors
+
+
+def import_reference_file(engine: Engine, kind: str, path: Path, *, actor: str) -> Outcome:
+    """Import one reference file. Nothing is written when any row fails; rows already stored with the
+    same content are not written again (``written`` counts the others), so a second import of the same
+    file changes nothing but the audit trail."""
     if kind not in KINDS:
         raise ImportFileError(f"loại danh mục không có (unknown kind) {kind!r}; one of {', '.join(KINDS)}")
     rows, errors, _numbers = _parse(kind, path, path.read_bytes())
     if errors:
-        return 0, errors
+        return Outcome(0, 0, errors)
     spec = KINDS[kind]
     with unit_of_work(engine) as session:
         changed = _changed(session, spec, rows) if rows else []
@@ -550,4 +566,4 @@ def import_reference(engine: Engine, kind: str, path: Path, *, actor: str) -> tu
             entity_id=path.name[:60],
             detail={"rows": len(rows), "written": len(changed)},
         )
-    return len(changed), []
+    return Outcome(len(rows), len(changed), [])

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from ansinh.claims.catalogues import ClaimDrug, ClaimSupply, ClaimTender
 from ansinh.claims.icd import load_icd, load_icd9, main_use_problem
 from ansinh.claims.models import ClaimEpisode, ClaimServicePrice
-from ansinh.claims.reference import import_reference
+from ansinh.claims.reference import Outcome, import_reference, import_reference_file
 from ansinh.claims.xmlwrite import envelope, episode_hoso
 from ansinh.core.audit import AuditEntry
 from ansinh.core.db import unit_of_work
@@ -113,11 +113,12 @@ def test_national_price_list_in_its_published_columns(engine: Engine, tmp_path: 
     ]
     assert exam.valid_to == date(2024, 12, 31)
     # the same file again writes nothing, and is audited
-    assert import_reference(engine, "price_list", path, actor="test") == (0, [])
+    assert import_reference_file(engine, "price_list", path, actor="test") == Outcome(7, 0, [])
     assert _audits(engine, "claims_price_list") == 2
     # one price changed: one level rewritten (the key: code, level, valid_from)
     changed = _csv(tmp_path, "gia-2.csv", PRICE_LIST.replace("32800.00,,", "33000,3,"))
-    assert import_reference(engine, "price_list", changed, actor="test")[0] == 1
+    # 5 rows now (the ECG price for level 3 only): 1 written; levels 2 and 4 keep their stored price
+    assert import_reference_file(engine, "price_list", changed, actor="test") == Outcome(5, 1, [])
 
 
 def test_bad_price_list_rows_are_named_and_nothing_is_written(engine: Engine, tmp_path: Path) -> None:
@@ -188,7 +189,7 @@ def test_drug_catalogue_with_tender_information(engine: Engine, tmp_path: Path) 
         "N2",
         2023,
     )
-    assert import_reference(engine, "drugs", path, actor="test") == (0, [])
+    assert import_reference_file(engine, "drugs", path, actor="test") == Outcome(3, 0, [])
     assert _audits(engine, "claims_drugs") == 2
 
 
@@ -238,7 +239,7 @@ def test_supply_catalogue_and_tender_results(engine: Engine, tmp_path: Path) -> 
         ("drug", "40.149", "N4", 2024, 890_000, 120_000),
         ("supply", "N03.02.070.0213.212.0001", "N1", 2021, 900_000, 50_000),
     ]
-    assert import_reference(engine, "tenders", tmp_path / "thau.csv", actor="test") == (0, [])
+    assert import_reference_file(engine, "tenders", tmp_path / "thau.csv", actor="test") == Outcome(2, 0, [])
     bad = _csv(
         tmp_path,
         "thau-loi.csv",
