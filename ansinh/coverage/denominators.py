@@ -51,7 +51,8 @@ def _count(value: str) -> int:
 def _area(value: str) -> str:
     value = value.strip()
     if not (value.isascii() and value.isdigit() and len(value) in (2, 5)):
-        raise ValueError(f"area code must be 2 digits (province) or 5 digits (commune), got {value!r}")
+        raise ValueError(f"mã địa bàn phải gồm 2 chữ số (tỉnh) hoặc 5 chữ số (xã), nhận được {value!r} "
+                         "(area code must be 2 digits for a province or 5 for a commune)")
     return value
 
 
@@ -92,9 +93,10 @@ class DenominatorsImporter(Importer[DenominatorRecord]):
         labour = row.parse("labour_force", _count, required=True)
         source = row.text("source", max_len=200)
         if working is not None and population is not None and working > population:
-            row.error("working_age_population", f"more than the population ({population:,})")
+            row.error("working_age_population", f"lớn hơn dân số ({population:,}) (more than the population)")
         if labour is not None and working is not None and labour > working:
-            row.error("labour_force", f"more than the working-age population ({working:,})")
+            row.error("labour_force", f"lớn hơn dân số trong độ tuổi lao động ({working:,}) (more than the "
+                                      "working-age population)")
         if row.item.errors:
             return None
         assert area and year and population is not None and working is not None and labour is not None
@@ -112,7 +114,8 @@ class DenominatorsImporter(Importer[DenominatorRecord]):
         known |= {r[0] for r in rows_where_in(session, (Province.code,), Province.code, codes)}
         for item in items:
             if item.record is not None and item.record.area_code not in known:
-                self.error(item, "area_code", "unknown area (no such commune or province in the registry)")
+                self.error(item, "area_code", "không có xã hay tỉnh này trong danh mục (unknown area: no "
+                                              "such commune or province in the registry)")
 
     def apply(self, session: Session, items: Sequence[Item[DenominatorRecord]], actor: str) -> None:
         now = datetime.now(UTC)

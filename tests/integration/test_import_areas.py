@@ -79,14 +79,16 @@ def test_unknown_province_rejects_the_file(engine: Engine, tmp_path: Path) -> No
     assert [(e.row, e.column, e.value, e.reason) for e in report.errors] == [
         (3, "Cấp", "Làng",
          "loại đơn vị hành chính 'Làng' không hợp lệ; chấp nhận: xa, phuong, dac_khu (unknown commune kind)"),
-        (3, "Mã tỉnh", "99", "unknown province 99 (not one of the 34 provinces of QĐ 19/2025)"),
+        (3, "Mã tỉnh", "99", "không có tỉnh mã 99 trong 34 tỉnh, thành phố theo QĐ 19/2025 (unknown "
+                             "province: not one of the 34 provinces of QĐ 19/2025)"),
     ]
     assert report.errors_path == tmp_path / "bad.csv.errors.csv"
     assert report.errors_path.read_text(encoding="utf-8-sig").splitlines() == [
         "row,column,value,reason",
         "3,Cấp,Làng,\"loại đơn vị hành chính 'Làng' không hợp lệ; chấp nhận: xa, phuong, dac_khu "
         "(unknown commune kind)\"",
-        "3,Mã tỉnh,99,unknown province 99 (not one of the 34 provinces of QĐ 19/2025)",
+        "3,Mã tỉnh,99,\"không có tỉnh mã 99 trong 34 tỉnh, thành phố theo QĐ 19/2025 (unknown province: "
+        "not one of the 34 provinces of QĐ 19/2025)\"",
     ]
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Commune)) == 0

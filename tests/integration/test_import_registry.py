@@ -78,8 +78,9 @@ def test_employers_with_dated_region_and_status(engine: Engine, tmp_path: Path) 
                          encoding="utf-8")
     report = import_file(engine, "employers", backdated, actor="test")
     assert [(e.row, e.column, e.reason) for e in report.errors] == [
-        (2, "Vùng từ ngày", "the change must start after the current value's start 01/01/2026; "
-                            "import does not rewrite history")]
+        (2, "Vùng từ ngày", "thay đổi phải bắt đầu sau ngày 01/01/2026 của giá trị hiện hành; nhập tệp không "
+                            "sửa lịch sử (the change must start after the current value's start "
+                            "01/01/2026; import does not rewrite history)")]
 
 
 def test_households_one_row_per_member(registry: Engine, tmp_path: Path) -> None:
@@ -115,12 +116,13 @@ def test_household_errors(registry: Engine, tmp_path: Path) -> None:
                     "HGD-2,18631,042088001234,Con,2025,\n", encoding="utf-8")
     report = import_file(registry, "households", path, actor="test")
     assert [(e.row, e.column, e.reason) for e in report.errors] == [
-        (3, "Mã xã", "differs from row 2 of this household"),
-        (3, "Hộ nghèo/cận nghèo", "differs from row 2 for 2025"),
-        (3, "Quan hệ với chủ hộ", "the household already has a head on row 2"),
+        (3, "Mã xã", "khác với dòng 2 của cùng hộ (differs from row 2 of this household)"),
+        (3, "Hộ nghèo/cận nghèo", "khác với dòng 2 cho năm 2025 (differs from row 2 for 2025)"),
+        (3, "Quan hệ với chủ hộ", "hộ đã có chủ hộ ở dòng 2 (the household already has a head on row 2)"),
         (4, "Số định danh", "không có người nào có số định danh này (no person with this personal ID); "
-                            "import the persons first"),
-        (5, "Hộ nghèo/cận nghèo", "give the poverty year and status together"),
+                            "hãy nhập danh sách người trước (import the persons first)"),
+        (5, "Hộ nghèo/cận nghèo", "hãy ghi cùng lúc năm và tình trạng nghèo (give the poverty year and "
+                                  "status together)"),
     ]
     with Session(registry) as s:
         assert s.scalar(select(func.count()).select_from(Household)) == 0
@@ -160,8 +162,10 @@ def test_participation_reference_errors(registry: Engine, tmp_path: Path) -> Non
                     "042999000001,BHXH bắt buộc,01/01/2025,4201234567,5000000,\n", encoding="utf-8")
     report = import_file(registry, "participation", path, actor="test")
     assert [(e.row, e.column, e.reason) for e in report.errors] == [
-        (2, "Mã thẻ BHYT", "the card ends with 4209999999, but the person's SI number is 4201234567"),
-        (3, "Mã số thuế đơn vị", "unknown employer 4200000000; import the employers first"),
+        (2, "Mã thẻ BHYT", "thẻ kết thúc bằng 4209999999, nhưng mã số BHXH của người này là 4201234567 "
+                           "(the card ends with 4209999999, but the person's SI number is 4201234567)"),
+        (3, "Mã số thuế đơn vị", "không có đơn vị mã số thuế 4200000000; hãy nhập danh sách đơn vị "
+                                 "trước (unknown employer; import the employers first)"),
         (4, "Số định danh", "không có người nào có số định danh này (no person with this personal ID)"),
     ]
     with Session(registry) as s:

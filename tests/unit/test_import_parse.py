@@ -108,10 +108,13 @@ def test_participation_rules_per_scheme() -> None:
     assert [(e.row, e.column, e.reason) for e in _errors(items)] == [
         (2, "Mức lương đóng", "phải là số đồng nguyên dương, nhận được '0' (must be a positive whole "
                               "number of đồng)"),
-        (3, "Đến ngày", "ends before it starts (01/01/2025)"),
-        (3, "Mã thẻ BHYT", "the card's benefit digit 4 differs from the benefit level 3"),
-        (4, "Mức lương đóng", "not used for scheme hi; leave it empty"),
-        (4, "Mã thẻ BHYT", "the card ends with 0000000001, not the SI number 4201234567"),
+        (3, "Đến ngày", "kết thúc trước ngày bắt đầu 01/01/2025 (ends before it starts)"),
+        (3, "Mã thẻ BHYT", "mức hưởng trên thẻ 4 khác mức hưởng 3 (the card's benefit digit 4 differs from "
+                           "the benefit level 3)"),
+        (4, "Mức lương đóng", "không dùng cho loại bảo hiểm hi; hãy để trống (not used for scheme hi; "
+                              "leave it empty)"),
+        (4, "Mã thẻ BHYT", "thẻ kết thúc bằng 0000000001, không phải mã số BHXH 4201234567 (the card "
+                           "ends with 0000000001, not the SI number 4201234567)"),
         (5, "Mức thu nhập", "bắt buộc, không được để trống (required)"),
     ]
     last = items[4].record
@@ -130,7 +133,8 @@ def test_tax_code_format() -> None:
     assert [(e.row, e.column, e.reason) for e in _errors(items)] == [
         (2, "Mã số thuế", "mã số thuế phải gồm 10 chữ số, hoặc 10-3 chữ số với chi nhánh, nhận được "
                           "'420123456' (tax code must be 10 digits or 10-3 digits for a branch)"),
-        (2, "Vùng từ ngày", "give region and region_valid_from together"),
+        (2, "Vùng từ ngày", "hãy ghi cùng lúc Vùng và Vùng từ ngày (give region and region_valid_from "
+                            "together)"),
         (3, "Mã số thuế", "mã số thuế phải gồm 10 chữ số, hoặc 10-3 chữ số với chi nhánh, nhận được "
                           "'4201234567-1' (tax code must be 10 digits or 10-3 digits for a branch)"),
         (3, "Ngành nghề", "ngành phải là chữ cái A–U của VSIC 2018, nhận được 'Z' (sector must be a "

@@ -54,7 +54,8 @@ def _legacy_codes(value: str) -> tuple[str, ...]:
     codes = tuple(c for c in _SEPARATORS.split(value.strip()) if c)
     bad = [c for c in codes if not (c.isascii() and c.isdigit() and len(c) == 5)]
     if bad:
-        raise ValueError(f"legacy commune codes must be 5 digits each, got {', '.join(bad)}")
+        raise ValueError(f"mỗi mã xã cũ phải gồm 5 chữ số, nhận được {', '.join(bad)} "
+                         "(legacy commune codes must be 5 digits each)")
     return tuple(dict.fromkeys(codes))
 
 
@@ -71,8 +72,8 @@ class AreasImporter(Importer[CommuneRecord]):
     )
 
     references: ClassVar[dict[str, tuple[Any, str]]] = {
-        "province_code": (Province.code, "unknown province {value} (not one of the 34 provinces of "
-                                         "QĐ 19/2025)"),
+        "province_code": (Province.code, "không có tỉnh mã {value} trong 34 tỉnh, thành phố theo QĐ 19/2025 "
+                                         "(unknown province: not one of the 34 provinces of QĐ 19/2025)"),
     }
 
     def parse(self, row: RowReader) -> CommuneRecord | None:

@@ -84,7 +84,7 @@ class EmployersImporter(Importer[EmployerRecord]):
     )
 
     references: ClassVar[dict[str, tuple[Any, str]]] = {
-        "commune_code": (Commune.code, "unknown commune {value}"),
+        "commune_code": (Commune.code, "không có xã mã {value} (unknown commune)"),
     }
 
     def parse(self, row: RowReader) -> EmployerRecord | None:
@@ -95,7 +95,7 @@ class EmployersImporter(Importer[EmployerRecord]):
         sector = row.parse("sector", fields.sector, required=True)
         registered = row.date("registered_on")
         if registered and registered > self.today:
-            row.error("registered_on", "registration date is in the future")
+            row.error("registered_on", "ngày đăng ký ở tương lai (registration date is in the future)")
         region = row.parse("region", fields.wage_region)
         region_from = row.date("region_valid_from")
         status = row.parse("status", EMPLOYER_STATUS)
@@ -103,7 +103,9 @@ class EmployersImporter(Importer[EmployerRecord]):
         for value_col, date_col in (("region", "region_valid_from"), ("status", "status_valid_from")):
             if bool(row.raw(value_col)) != bool(row.raw(date_col)):
                 missing = date_col if row.raw(value_col) else value_col
-                row.error(missing, f"give {value_col} and {date_col} together")
+                row.error(missing, f"hãy ghi cùng lúc {self.headings.get(value_col, value_col)} và "
+                                   f"{self.headings.get(date_col, date_col)} (give {value_col} and "
+                                   f"{date_col} together)")
         if row.item.errors:
             return None
         assert tax_code and name and kind and commune and sector
@@ -141,8 +143,10 @@ class EmployersImporter(Importer[EmployerRecord]):
                     plan[item.row] = DatedChange(value, start, None, None)
                 elif open_row[1] != value:
                     if start <= open_row[2]:
-                        self.error(item, column, f"the change must start after the current value's "
-                                   f"start {open_row[2]:%d/%m/%Y}; import does not rewrite history")
+                        self.error(item, column, f"thay đổi phải bắt đầu sau ngày {open_row[2]:%d/%m/%Y} "
+                                                 "của giá trị hiện hành; nhập tệp không sửa lịch sử (the "
+                                                 "change must start after the current value's start "
+                                                 f"{open_row[2]:%d/%m/%Y}; import does not rewrite history)")
                     else:
                         plan[item.row] = DatedChange(value, start, open_row[0], open_row[1])
 

@@ -66,7 +66,7 @@ class HouseholdsImporter(Importer[HouseholdRow]):
     )
 
     references: ClassVar[dict[str, tuple[Any, str]]] = {
-        "commune_code": (Commune.code, "unknown commune {value}"),
+        "commune_code": (Commune.code, "không có xã mã {value} (unknown commune)"),
     }
 
     def parse(self, row: RowReader) -> HouseholdRow | None:
@@ -79,14 +79,16 @@ class HouseholdsImporter(Importer[HouseholdRow]):
         relation = row.parse("relation_to_head", RELATION)
         has_member = bool(row.raw("personal_id") or row.raw("si_number"))
         if has_member and not row.raw("relation_to_head"):
-            row.error("relation_to_head", "required for a member")
+            row.error("relation_to_head", "bắt buộc với thành viên hộ (required for a member)")
         if relation and not has_member:
-            row.error("relation_to_head", "a relation needs a member (personal ID or SI number)")
+            row.error("relation_to_head", "có quan hệ thì phải có thành viên (số định danh hoặc mã số BHXH) "
+                      "(a relation needs a member: personal ID or SI number)")
         year = row.parse("poverty_year", fields.int_range(2000, self.today.year + 1, "year"))
         status = row.parse("poverty_status", POVERTY)
         if bool(row.raw("poverty_year")) != bool(row.raw("poverty_status")):
             missing = "poverty_status" if row.raw("poverty_year") else "poverty_year"
-            row.error(missing, "give the poverty year and status together")
+            row.error(missing, "hãy ghi cùng lúc năm và tình trạng nghèo (give the poverty year and status "
+                               "together)")
         if row.item.errors:
             return None
         assert code is not None and commune is not None
@@ -123,19 +125,22 @@ class HouseholdsImporter(Importer[HouseholdRow]):
             if rec.code in first:
                 row0, commune0, address0 = first[rec.code]
                 if rec.commune_code != commune0:
-                    self.error(item, "commune_code", f"differs from row {row0} of this household")
+                    self.error(item, "commune_code", f"khác với dòng {row0} của cùng hộ (differs from row "
+                                                     f"{row0} of this household)")
                 if rec.address and address0 and rec.address != address0:
-                    self.error(item, "address", f"differs from row {row0} of this household")
+                    self.error(item, "address", f"khác với dòng {row0} của cùng hộ (differs from row {row0} "
+                                                "of this household)")
             else:
                 first[rec.code] = (item.row, rec.commune_code, rec.address)
             if rec.poverty_year is not None and rec.poverty_status is not None:
                 seen = poverty.setdefault((rec.code, rec.poverty_year), (item.row, rec.poverty_status))
                 if seen[1] != rec.poverty_status:
-                    self.error(item, "poverty_status", f"differs from row {seen[0]} for {rec.poverty_year}")
+                    self.error(item, "poverty_status", f"khác với dòng {seen[0]} cho năm {rec.poverty_year} "
+                                                       f"(differs from row {seen[0]} for {rec.poverty_year})")
             if rec.relation == "head":
                 if rec.code in heads:
-                    self.error(item, "relation_to_head", f"the household already has a head on row "
-                               f"{heads[rec.code]}")
+                    self.error(item, "relation_to_head", f"hộ đã có chủ hộ ở dòng {heads[rec.code]} (the "
+                               f"household already has a head on row {heads[rec.code]})")
                 else:
                     heads[rec.code] = item.row
 
@@ -157,11 +162,13 @@ class HouseholdsImporter(Importer[HouseholdRow]):
             person, reason = people.find(rec.member)
             column = "si_number" if rec.member.si_number else "personal_id"
             if person is None:
-                self.error(item, column, f"{reason}; import the persons first")
+                self.error(item, column, f"{reason}; hãy nhập danh sách người trước (import the persons "
+                                         "first)")
                 continue
             if person["id"] in member_of and member_of[person["id"]][0] != rec.code:
                 code, row = member_of[person["id"]]
-                self.error(item, column, f"the same person is listed in household {code} on row {row}")
+                self.error(item, column, f"người này đã có trong hộ {code} ở dòng {row} (the same person is "
+                               f"listed in household {code} on row {row})")
             member_of.setdefault(person["id"], (rec.code, item.row))
             self.members[item.row] = person
 

@@ -38,7 +38,7 @@ from ansinh.registry.identifiers import InvalidIdentifier, validate_hi_card
 from ansinh.registry.importing import fields
 from ansinh.registry.importing.base import Column, Importer, Item, RowReader, compact_key
 from ansinh.registry.importing.lookup import PersonIndex, PersonRef, rows_where_in
-from ansinh.registry.importing.persons import PERSON_ID_COLUMNS
+from ansinh.registry.importing.persons import GIVE_AN_ID, PERSON_ID_COLUMNS
 from ansinh.registry.importing.writing import audit_change, bulk_insert, bulk_update, diff
 from ansinh.registry.models import Employer, Participation
 
@@ -74,7 +74,8 @@ class ParticipationRecord:
 def _hi_group(value: str) -> str:
     value = value.strip().upper()
     if not _GROUP.fullmatch(value):
-        raise ValueError(f"HI group code must be 2 letters, got {value!r}")
+        raise ValueError(f"mã đối tượng BHYT phải gồm 2 chữ cái, nhận được {value!r} (HI group code must be "
+                         "2 letters)")
     return value
 
 
@@ -103,7 +104,8 @@ class ParticipationImporter(Importer[ParticipationRecord]):
     )
 
     references: ClassVar[dict[str, tuple[Any, str]]] = {
-        "employer_tax_code": (Employer.tax_code, "unknown employer {value}; import the employers first"),
+        "employer_tax_code": (Employer.tax_code, "không có đơn vị mã số thuế {value}; hãy nhập danh sách đơn "
+                              "vị trước (unknown employer; import the employers first)"),
     }
 
     def __init__(self, *, today: date | None = None) -> None:
@@ -120,16 +122,17 @@ class ParticipationImporter(Importer[ParticipationRecord]):
         personal_id = row.parse("personal_id", fields.digits(12, "personal ID"))
         si_number = row.parse("si_number", fields.si_number)
         if not row.raw("personal_id") and not row.raw("si_number"):
-            row.error("personal_id", "give the personal ID or the SI number")
+            row.error("personal_id", GIVE_AN_ID)
         scheme = row.parse("scheme", SCHEME, required=True)
         start = row.date("valid_from", required=True)
         end = row.date("valid_to")
         if start and end and end < start:
-            row.error("valid_to", f"ends before it starts ({start:%d/%m/%Y})")
+            row.error("valid_to", f"kết thúc trước ngày bắt đầu {start:%d/%m/%Y} (ends before it starts)")
         if scheme is not None:
             for column, schemes in SCHEME_COLUMNS.items():
                 if row.raw(column) and scheme not in schemes:
-                    row.error(column, f"not used for scheme {scheme}; leave it empty")
+                    row.error(column, f"không dùng cho loại bảo hiểm {scheme}; hãy để trống (not used for "
+                                      f"scheme {scheme}; leave it empty)")
         need = scheme if scheme is not None else ""
         tax_code = row.parse("employer_tax_code", fields.tax_code, required=need in ("si", "ui"))
         salary = row.parse("salary", fields.parse_amount, required=need in ("si", "ui"))
@@ -141,18 +144,24 @@ class ParticipationImporter(Importer[ParticipationRecord]):
         facility = row.parse("hi_facility", fields.digits(5, "facility code"))
         if card is not None:
             if group is not None and card[:2] != group:
-                row.error("hi_card_number", f"the card's group {card[:2]} differs from the group {group}")
+                row.error("hi_card_number", f"mã đối tượng trên thẻ {card[:2]} khác mã đối tượng {group} "
+                                            f"(the card's group {card[:2]} differs from the group {group})")
             if level is not None and int(card[2]) != level:
-                row.error("hi_card_number", f"the card's benefit digit {card[2]} differs from the "
-                          f"benefit level {level}")
+                row.error("hi_card_number", f"mức hưởng trên thẻ {card[2]} khác mức hưởng {level} (the "
+                                            f"card's benefit digit {card[2]} differs from the benefit level "
+                                            f"{level})")
             if si_number is not None and card[5:] != si_number:
-                row.error("hi_card_number", f"the card ends with {card[5:]}, not the SI number {si_number}")
+                row.error("hi_card_number", f"thẻ kết thúc bằng {card[5:]}, không phải mã số BHXH "
+                                            f"{si_number} (the card ends with {card[5:]}, not the SI number "
+                                            f"{si_number})")
             group, level = group or card[:2], level or int(card[2])
         if need == "hi":
             if group is None and not row.raw("hi_group"):
-                row.error("hi_group", "required for hi (or give the card number)")
+                row.error("hi_group", "bắt buộc với BHYT, hoặc ghi mã thẻ (required for hi, or give the "
+                                      "card number)")
             if level is None and not row.raw("hi_benefit_level"):
-                row.error("hi_benefit_level", "required for hi (or give the card number)")
+                row.error("hi_benefit_level", "bắt buộc với BHYT, hoặc ghi mã thẻ (required for hi, or give "
+                                              "the card number)")
         if row.item.errors:
             return None
         assert scheme is not None and start is not None
@@ -182,12 +191,16 @@ class ParticipationImporter(Importer[ParticipationRecord]):
             found[item.row] = person
             key = compact_key((person["id"], rec.scheme, rec.valid_from))
             if key in claimed:
-                self.error(item, "valid_from", f"same person, scheme and start as row {claimed[key]}")
+                self.error(item, "valid_from", "cùng người, loại bảo hiểm và ngày bắt đầu với dòng "
+                                               f"{claimed[key]} (same person, scheme and start as row "
+                                               f"{claimed[key]})")
             claimed.setdefault(key, item.row)
             si = person["si_number"]
             if rec.hi_card_number and si and rec.hi_card_number[5:] != si:
-                self.error(item, "hi_card_number", f"the card ends with {rec.hi_card_number[5:]}, but the "
-                           f"person's SI number is {si}")
+                self.error(item, "hi_card_number", f"thẻ kết thúc bằng {rec.hi_card_number[5:]}, nhưng mã "
+                                                   f"số BHXH của người này là {si} (the card ends with "
+                                                   f"{rec.hi_card_number[5:]}, but the person's SI number "
+                                                   f"is {si})")
         cols = [Participation.id, Participation.person_id, Participation.scheme, Participation.valid_from,
                 *(getattr(Participation, c) for c in _COMPARED)]
         stored = {(r.person_id, r.scheme, r.valid_from): r._asdict() for r in rows_where_in(
