@@ -176,6 +176,49 @@ def secondary_codes(field: str) -> list[str]:
     return [normalise_icd(c) for c in field.split(";") if c.strip()]
 
 
+#: At most 12 secondary diagnoses in ``MA_BENH_KT`` (QĐ 130/QĐ-BYT, XML1 field MA_BENH_KT).
+MAX_SECONDARY = 12
+
+
+@dataclass(frozen=True)
+class DiagnosisProblem:
+    """One problem with an episode's diagnoses: the field, the code as written, and why (vi (en))."""
+
+    field: str
+    code: str
+    message: str
+
+
+def check_diagnoses(main: str, secondary: str | None) -> list[DiagnosisProblem]:
+    """The problems of ``MA_BENH_CHINH`` and ``MA_BENH_KT`` together: codes not in ICD-10, a main
+    diagnosis WHO marks as not for primary use (:func:`main_use_problem`), more than 12 secondary codes,
+    and the main code repeated among them."""
+    out: list[DiagnosisProblem] = []
+    if not is_icd10(main):
+        out.append(DiagnosisProblem("MA_BENH_CHINH", main, "không có trong ICD-10 (not in ICD-10)"))
+    elif problem := main_use_problem(main):
+        out.append(DiagnosisProblem("MA_BENH_CHINH", main, problem))
+    written = [c.strip() for c in (secondary or "").split(";") if c.strip()]
+    if len(written) > MAX_SECONDARY:
+        out.append(
+            DiagnosisProblem(
+                "MA_BENH_KT",
+                secondary or "",
+                f"quá {MAX_SECONDARY} mã bệnh kèm theo (more than {MAX_SECONDARY} secondary codes): "
+                f"{len(written)}",
+            )
+        )
+    main_code = normalise_icd(main)
+    for code in written:
+        if not is_valid_secondary(code):
+            out.append(DiagnosisProblem("MA_BENH_KT", code, "không có trong ICD-10 (not in ICD-10)"))
+        elif normalise_icd(code) == main_code:
+            out.append(
+                DiagnosisProblem("MA_BENH_KT", code, "trùng mã bệnh chính (repeats the main diagnosis)")
+            )
+    return out
+
+
 # --- ICD-9-CM vol. 3 -------------------------------------------------------------------------------
 
 

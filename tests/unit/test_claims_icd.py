@@ -141,3 +141,20 @@ def test_fast_and_reference_intake_store_the_code_with_the_dot() -> None:
     slow = [slow_parse(r, FACILITY, known) for r in raws]
     assert [getattr(s, "row", {}).get("icd_main") for s in slow[:3]] == ["J06.9"] * 3
     assert isinstance(slow[3], tuple) and slow[3][0] == "E13"
+
+
+def test_an_episodes_diagnoses_checked_together() -> None:
+    from ansinh.claims.icd import check_diagnoses
+
+    assert check_diagnoses("K21.9", "I10;e119") == []
+    got = check_diagnoses("V43.5", "S52.5; Q99.9X;v435;k219")
+    assert [(p.field, p.code) for p in got] == [
+        ("MA_BENH_CHINH", "V43.5"),
+        ("MA_BENH_KT", "Q99.9X"),
+        ("MA_BENH_KT", "v435"),
+    ]
+    assert "chương XX" in got[0].message
+    assert [p.field for p in check_diagnoses("XYZ", ";".join(["I10"] * 13))] == [
+        "MA_BENH_CHINH",
+        "MA_BENH_KT",
+    ]
