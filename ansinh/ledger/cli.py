@@ -20,7 +20,7 @@ from sqlalchemy import select
 from ansinh.core.db import get_engine, unit_of_work
 from ansinh.core.scope import AreaScope
 from ansinh.core.settings import get_settings
-from ansinh.registry.importing.base import ImportFileError
+from ansinh.registry.importing.base import ImportFileError, RowError
 
 ledger_app = typer.Typer(
     help="Contributions ledger: dues, payments, arrears, debt ratio.", no_args_is_help=True
@@ -85,8 +85,7 @@ def import_bank_cmd(
     except ImportFileError as exc:
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(2) from None
-    for e in report.errors:
-        typer.echo(f"row {e.row}: {e.column} {e.value!r}: {e.reason}", err=True)
+    _print_errors(report.errors, report.error_count)
     if not report.written:
         typer.echo("nothing credited (fix the rows above, or use --skip-invalid)", err=True)
         raise typer.Exit(1)
@@ -104,24 +103,28 @@ def declare_cmd(
     db: str | None = DbOption,
 ) -> None:
     """Apply an employer's declaration file (.xlsx or CSV, one row per employee)."""
-    from ansinh.ledger.declarations import DeclarationService, parse_file
+    from ansinh.ledger.declarations import import_declarations
 
+    with path.open("rb"):  # an unreadable file is named by the CLI's error handler
+        pass
     try:
-        items, errors = parse_file(path, path.read_bytes())
+        with unit_of_work(_engine(db)) as session:
+            report = import_declarations(session, tax_code, path, actor=actor, source="xlsx")
     except ImportFileError as exc:
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(2) from None
-    if not errors:
-        with unit_of_work(_engine(db)) as session:
-            report = DeclarationService(session, actor=actor, source="xlsx").submit(tax_code, items)
-            errors = report.errors
-            if errors:
-                session.rollback()
-    for e in errors:
-        typer.echo(f"row {e.row}: {e.column} {e.value!r}: {e.reason}", err=True)
-    if errors:
+    _print_errors(report.errors, report.error_count)
+    if report.error_count:
         raise typer.Exit(1)
     typer.echo(f"{report.applied} declared, {report.repeated} already declared")
+
+
+def _print_errors(errors: list[RowError], count: int) -> None:
+    for e in errors:
+        typer.echo(f"row {e.row}: {e.column} {e.value!r}: {e.reason}", err=True)
+    if count > len(errors):
+        more = count - len(errors)
+        typer.echo(f"… và {more:,} lỗi khác (and {more:,} more errors)", err=True)
 
 
 @ledger_app.command("check")

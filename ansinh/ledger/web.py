@@ -26,7 +26,7 @@ from ansinh.ledger.declarations import (
     DeclarationInput,
     DeclarationService,
     check_tax_code,
-    parse_file,
+    import_declarations,
     parse_period,
     parse_salary,
 )
@@ -387,23 +387,26 @@ async def declare_upload(
     tax_code: Annotated[str, Form(max_length=14)],
     file: Annotated[UploadFile, File()],
 ) -> HTMLResponse:
-    data = await file.read()
+    data = await file.read()  # bounded by the upload body limit; read in batches from memory
     try:
-        items, errors = parse_file(Path(file.filename or "ke_khai.xlsx"), data)
+        report = import_declarations(
+            session,
+            tax_code,
+            Path(file.filename or "ke_khai.xlsx"),
+            data,
+            actor=principal.username,
+            source="xlsx",
+            scope=principal.scope,
+        )
     except ImportFileError as exc:
         return render(request, "ledger/declarations.html", {"report": None, "errors": [str(exc)]}, 422)
-    if errors:
+    if report.unreadable:
         return render(
             request,
             "ledger/declarations.html",
-            {"report": None, "errors": [f"row {e.row}: {e.column}: {e.reason}" for e in errors]},
+            {"report": None, "errors": [f"row {e.row}: {e.column}: {e.reason}" for e in report.errors]},
             422,
         )
-    report = DeclarationService(
-        session, actor=principal.username, source="xlsx", scope=principal.scope
-    ).submit(tax_code, items)
-    if not report.ok:
-        session.rollback()
     return render(
         request, "ledger/declarations.html", {"report": report, "errors": []}, 200 if report.ok else 422
     )
