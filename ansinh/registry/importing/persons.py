@@ -30,6 +30,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, ClassVar
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ansinh.core.text import name_key
@@ -111,6 +112,8 @@ class PersonsImporter(Importer[PersonRecord]):
         super().__init__(today=today)
         #: stored person id → the row that names it, across the batches of one import
         self.claimed: dict[int, int] = {}
+        #: live records without an SI number (counted once, then kept up to date by :meth:`apply`)
+        self.without_si: int | None = None
 
     def check_columns(self, present: set[str]) -> list[str]:
         if not present & {"personal_id", "si_number"}:
@@ -170,8 +173,15 @@ class PersonsImporter(Importer[PersonRecord]):
         by_si = {r.si_number: r._asdict() for r in rows_where_in(
             session, stored_cols, Person.si_number, {r.si_number for _, r in records if r.si_number})}
         by_pid: dict[str, list[dict[str, Any]]] = {}
-        for r in rows_where_in(session, stored_cols, Person.personal_id,
-                               {r.personal_id for _, r in records if r.personal_id}):
+        # a row with an SI number that is not stored can only take over a record WITHOUT an SI
+        # number: when the registry has none (a fresh load, a well-kept register), such rows need
+        # no look-up by personal ID
+        if self.without_si is None:
+            self.without_si = int(session.scalar(select(func.count()).select_from(Person).where(
+                Person.si_number.is_(None), Person.merged_into_id.is_(None))) or 0)
+        pids = {r.personal_id for _, r in records if r.personal_id
+                and (not r.si_number or (self.without_si and r.si_number not in by_si))}
+        for r in rows_where_in(session, stored_cols, Person.personal_id, pids):
             if r.merged_into_id is None:
                 by_pid.setdefault(r.personal_id, []).append(r._asdict())
 
@@ -222,6 +232,9 @@ class PersonsImporter(Importer[PersonRecord]):
             audit_change(session, actor=actor, entity="person", entity_id=target["id"], changes=changes,
                          source=self.source)
             item.outcome = "updated"
+        # in SI-number order: the unique index takes them in one sweep instead of at random places
+        inserts.sort(key=lambda r: r["si_number"] or "")
+        self.without_si = (self.without_si or 0) + sum(1 for r in inserts if not r["si_number"])
         bulk_insert(session, Person, inserts)
         bulk_update(session, Person, updates)
 

@@ -186,9 +186,12 @@ def check_references(session: Session, importer: Importer[Any], items: Sequence[
         wanted = {i.cells[column] for i in items if i.cells.get(column)
                   and not any(e.column == heading for e in i.errors)}
         known = {r[0] for r in rows_where_in(session, (target,), target, wanted)}
+        unknown = wanted - known
+        if not unknown:
+            continue  # the usual case: a file's sixty communes all exist
         for item in items:
             value = item.cells.get(column, "")
-            if value in wanted and value not in known:
+            if value in unknown:
                 importer.error(item, column, reason.format(value=value))
 
 
