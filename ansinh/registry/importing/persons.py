@@ -232,8 +232,6 @@ class PersonsImporter(Importer[PersonRecord]):
             audit_change(session, actor=actor, entity="person", entity_id=target["id"], changes=changes,
                          source=self.source)
             item.outcome = "updated"
-        # in SI-number order: the unique index takes them in one sweep instead of at random places
-        inserts.sort(key=lambda r: r["si_number"] or "")
         self.without_si = (self.without_si or 0) + sum(1 for r in inserts if not r["si_number"])
         bulk_insert(session, Person, inserts)
         bulk_update(session, Person, updates)
